@@ -1,0 +1,106 @@
+/**
+ * Binary tick frames from the EA (layout in src/shared/protocol.ts and docs/protocol.md).
+ * One FrameReader is reused for every frame: no allocation per frame or per tick.
+ */
+import {
+  BACKFILL_EXTRA_BYTES, FH_COUNT, FH_SYMBOL_ID, FH_TYPE, FH_VERSION, FRAME_HEADER_BYTES, FRAME_TICKS,
+  FRAME_TICKS_BACKFILL, MAX_TICKS_PER_FRAME, MQLTICK_BYTES, MT_ASK, MT_BID, MT_FLAGS, MT_LAST, MT_TIME_MSC,
+  MT_VOLUME, MT_VOLUME_REAL, PROTOCOL_VERSION, TICK_FLAGS_MASK,
+} from '../shared/protocol.js';
+import {
+  IN_F64_ASK, IN_F64_BID, IN_F64_CAPTURED_MS, IN_F64_LAST, IN_F64_RECV_MS, IN_F64_TIME_MSC, IN_F64_VOLUME,
+  IN_F64_VOLUME_REAL, IN_I32_FLAGS, IN_I32_SYMBOL,
+} from '../shared/ring-layout.js';
+import type { SpscRing } from '../shared/ring.js';
+
+export class FrameReader {
+  type = 0;
+  symbolId = 0;
+  count = 0;
+  /** FRAME_TICKS_BACKFILL only: the terminal's UTC clock when the EA read the ticks; else NaN. */
+  capturedAtMs = Number.NaN;
+  /** Byte offset of the first MqlTick record. */
+  recordsOffset = 0;
+  /** Why the last parse failed (empty when it succeeded). */
+  error = '';
+  private view: DataView = new DataView(new ArrayBuffer(0));
+
+  /**
+   * Reads and checks the header of `frame`. Returns false with `error` set when the frame is
+   * malformed; nothing of it may then be used.
+   */
+  parse(frame: ArrayBuffer): boolean {
+    const len = frame.byteLength;
+    if (len < FRAME_HEADER_BYTES) return this.fail(`frame of ${len} bytes is shorter than the ${FRAME_HEADER_BYTES}-byte header`);
+    const view = new DataView(frame);
+    this.view = view;
+    this.type = view.getUint8(FH_TYPE);
+    const version = view.getUint8(FH_VERSION);
+    this.symbolId = view.getUint16(FH_SYMBOL_ID, true);
+    this.count = view.getUint32(FH_COUNT, true);
+    if (version !== PROTOCOL_VERSION) return this.fail(`frame protocol version ${version}, expected ${PROTOCOL_VERSION}`);
+    let offset = FRAME_HEADER_BYTES;
+    if (this.type === FRAME_TICKS) {
+      this.capturedAtMs = Number.NaN;
+    } else if (this.type === FRAME_TICKS_BACKFILL) {
+      if (len < FRAME_HEADER_BYTES + BACKFILL_EXTRA_BYTES) return this.fail(`backfill frame of ${len} bytes has no captured_at_ms`);
+      this.capturedAtMs = view.getFloat64(FRAME_HEADER_BYTES, true);
+      offset += BACKFILL_EXTRA_BYTES;
+    } else {
+      return this.fail(`unknown frame type ${this.type}`);
+    }
+    if (this.count === 0 || this.count > MAX_TICKS_PER_FRAME) {
+      return this.fail(`tick count ${this.count} outside 1..${MAX_TICKS_PER_FRAME}`);
+    }
+    const expected = offset + this.count * MQLTICK_BYTES;
+    if (len !== expected) {
+      return this.fail(`frame of ${len} bytes for ${this.count} ticks, expected ${expected} (${MQLTICK_BYTES}-byte MqlTick records)`);
+    }
+    this.recordsOffset = offset;
+    this.error = '';
+    return true;
+  }
+
+  /**
+   * Writes the frame's ticks into `ring` starting at its cursor (the caller checked claimable()
+   * and publishes). Times move from the broker's server clock to UTC by `offsetMs`; flags are
+   * masked to the documented bits.
+   */
+  writeTo(ring: SpscRing, offsetMs: number, recvMs: number): void {
+    const view = this.view;
+    const mask = ring.mask;
+    let seq = ring.cursor;
+    const time = ring.f64[IN_F64_TIME_MSC];
+    const bid = ring.f64[IN_F64_BID];
+    const ask = ring.f64[IN_F64_ASK];
+    const last = ring.f64[IN_F64_LAST];
+    const volume = ring.f64[IN_F64_VOLUME];
+    const volumeReal = ring.f64[IN_F64_VOLUME_REAL];
+    const recv = ring.f64[IN_F64_RECV_MS];
+    const captured = ring.f64[IN_F64_CAPTURED_MS];
+    const symbol = ring.i32[IN_I32_SYMBOL];
+    const flags = ring.i32[IN_I32_FLAGS];
+    const capturedMs = Number.isNaN(this.capturedAtMs) ? recvMs : this.capturedAtMs;
+    const symbolId = this.symbolId;
+    let p = this.recordsOffset;
+    for (let i = 0; i < this.count; i++, p += MQLTICK_BYTES, seq++) {
+      const slot = seq & mask;
+      // u64/i64 fields read as two u32 halves: BigInt reads would allocate per tick.
+      time[slot] = view.getUint32(p + MT_TIME_MSC, true) + view.getInt32(p + MT_TIME_MSC + 4, true) * 4294967296 - offsetMs;
+      bid[slot] = view.getFloat64(p + MT_BID, true);
+      ask[slot] = view.getFloat64(p + MT_ASK, true);
+      last[slot] = view.getFloat64(p + MT_LAST, true);
+      volume[slot] = view.getUint32(p + MT_VOLUME, true) + view.getUint32(p + MT_VOLUME + 4, true) * 4294967296;
+      volumeReal[slot] = view.getFloat64(p + MT_VOLUME_REAL, true);
+      flags[slot] = view.getUint32(p + MT_FLAGS, true) & TICK_FLAGS_MASK;
+      symbol[slot] = symbolId;
+      recv[slot] = recvMs;
+      captured[slot] = capturedMs;
+    }
+  }
+
+  private fail(message: string): false {
+    this.error = message;
+    return false;
+  }
+}
