@@ -28,8 +28,8 @@ const wsUrl = z.string().refine((s) => /^wss?:\/\/[^\s/]+/.test(s), {
 export const configSchema = z.object({
   /** Compute workers, one lane (ring + WASM instance) each. */
   workers: int('workers', 1, 16).default(2),
-  /** Entries per lane ring; also the output rings' size. */
-  ringCapacityTicks: powerOfTwo('ringCapacityTicks', 1024, 1 << 24).default(1 << 16),
+  /** Entries per lane ring (and per output ring); at least twice the largest EA frame (4096 ticks). */
+  ringCapacityTicks: powerOfTwo('ringCapacityTicks', 8192, 1 << 24).default(1 << 16),
   eaLink: z.object({
     host: z.string().min(1).default(DEFAULT_EA_HOST),
     port: int('eaLink.port', 0, 65535).default(DEFAULT_EA_PORT),

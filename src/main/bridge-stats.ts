@@ -1,0 +1,103 @@
+/** A snapshot of the bridge's counters, from the shared statistics the workers write. */
+import {
+  LS_ACCEPTED, LS_BATCHES, LS_HEADER, LS_REJECTED, LS_SYM_ACCEPTED, LS_SYM_FIELDS, LS_SYM_REASON0,
+  LS_SYM_REJECTED, LS_TICKS_IN, TS_BATCHES_ACKED, TS_BATCHES_SENT, TS_BYTES_SENT, TS_CONNECTED,
+  TS_ENDPOINT_INDEX, TS_LAST_ACKED_SEQ, TS_PENDING_TICKS, TS_RECONNECTS, TS_TICKS_ACKED, TS_TICKS_SENT,
+  TS_UNACKED_BATCHES,
+} from '../shared/lanes.js';
+import { REASON_COUNT, REASON_NAMES } from '../shared/ring-layout.js';
+import type { Bridge } from './bridge.js';
+import type { IngestStats } from './ingest.js';
+
+export interface SymbolStats {
+  accepted: number;
+  rejected: number;
+  rejected_by_reason: Record<string, number>;
+}
+
+export interface BridgeStats {
+  ready_ms: number;
+  ea_connected: boolean;
+  ea_sessions: number;
+  ea_protocol_errors: number;
+  ingest: IngestStats;
+  /** Ticks the compute workers have taken from their rings. */
+  ticks_processed: number;
+  ticks_accepted: number;
+  ticks_rejected: number;
+  rejected_by_reason: Record<string, number>;
+  compute_batches: number;
+  /** Ticks received but not yet through validation (in rings or backlog). */
+  ticks_in_flight: number;
+  per_symbol: Record<string, SymbolStats>;
+  transport: {
+    connected: boolean;
+    endpoint: string;
+    batches_sent: number;
+    batches_acked: number;
+    ticks_sent: number;
+    ticks_acked: number;
+    bytes_sent: number;
+    unacked_batches: number;
+    pending_ticks: number;
+    last_acked_sequence: number;
+    reconnects: number;
+    last_error: string;
+  };
+}
+
+export function collectStats(bridge: Bridge): BridgeStats {
+  let processed = 0;
+  let accepted = 0;
+  let rejected = 0;
+  let batches = 0;
+  const byReason: Record<string, number> = {};
+  for (const name of REASON_NAMES) byReason[name] = 0;
+  const perSymbol: Record<string, SymbolStats> = {};
+  for (const s of bridge.laneStats) {
+    processed += s[LS_TICKS_IN];
+    accepted += s[LS_ACCEPTED];
+    rejected += s[LS_REJECTED];
+    batches += s[LS_BATCHES];
+  }
+  for (const entry of bridge.registry.all()) {
+    const s = bridge.laneStats[entry.lane];
+    const base = LS_HEADER + entry.id * LS_SYM_FIELDS;
+    const reasons: Record<string, number> = {};
+    for (let r = 0; r < REASON_COUNT; r++) {
+      const n = s[base + LS_SYM_REASON0 + r];
+      if (n > 0) reasons[REASON_NAMES[r]] = n;
+      byReason[REASON_NAMES[r]] += n;
+    }
+    perSymbol[entry.name] = { accepted: s[base + LS_SYM_ACCEPTED], rejected: s[base + LS_SYM_REJECTED], rejected_by_reason: reasons };
+  }
+  const t = bridge.transportStats;
+  return {
+    ready_ms: bridge.readyMs,
+    ea_connected: bridge.eaLink.stats.connected,
+    ea_sessions: bridge.eaLink.stats.sessions,
+    ea_protocol_errors: bridge.eaLink.stats.protocolErrors,
+    ingest: { ...bridge.ingest.stats },
+    ticks_processed: processed,
+    ticks_accepted: accepted,
+    ticks_rejected: rejected,
+    rejected_by_reason: byReason,
+    compute_batches: batches,
+    ticks_in_flight: bridge.ingest.stats.ticks - processed,
+    per_symbol: perSymbol,
+    transport: {
+      connected: t[TS_CONNECTED] === 1,
+      endpoint: bridge.config.backend.endpoints[t[TS_ENDPOINT_INDEX]] ?? '',
+      batches_sent: t[TS_BATCHES_SENT],
+      batches_acked: t[TS_BATCHES_ACKED],
+      ticks_sent: t[TS_TICKS_SENT],
+      ticks_acked: t[TS_TICKS_ACKED],
+      bytes_sent: t[TS_BYTES_SENT],
+      unacked_batches: t[TS_UNACKED_BATCHES],
+      pending_ticks: t[TS_PENDING_TICKS],
+      last_acked_sequence: t[TS_LAST_ACKED_SEQ],
+      reconnects: t[TS_RECONNECTS],
+      last_error: bridge.linkState.lastError,
+    },
+  };
+}

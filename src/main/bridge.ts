@@ -1,0 +1,200 @@
+/**
+ * The bridge: wires the tick pipeline in one process.
+ *
+ *  EA (MQL5) ──ws /ea──► EaLink ─► Ingest ──► input ring[lane] ──► compute worker[lane] (WASM)
+ *     ▲   (main thread, uWS)         │ backlog+pause              │ validate, indicators
+ *     └──── welcome/pause/resume ◄───┘                            ▼
+ *                                                    output ring[lane] ──doorbell──► transport
+ *                                                                                     worker
+ *                                              backend ◄── Envelope{MarketDataStream} ──┘
+ *                                                      ──► Ack (cumulative)
+ *
+ * Main owns the sockets the EA talks to and every shared table; workers own the computation and
+ * the backend link. Symbols are sharded to lanes so each symbol's ticks stay in order.
+ */
+import { Worker } from 'node:worker_threads';
+import type { Config } from '../shared/config.js';
+import { compileEngineModule } from '../shared/engine-module.js';
+import { ClientMt5Error, fromWire, type WireError } from '../shared/errors.js';
+import {
+  createLaneStats, createSymbolNames, createSymbolTable, createTransportStats, LS_HEADER,
+  LS_SYM_COUNT_AT_LAST, LS_SYM_FIELDS, LS_SYM_LAST_TIME_MSC,
+} from '../shared/lanes.js';
+import { INPUT_RING_LAYOUT, OUTPUT_RING_LAYOUT } from '../shared/ring-layout.js';
+import { Doorbell, SpscRing } from '../shared/ring.js';
+import { collectStats, type BridgeStats } from './bridge-stats.js';
+import { EaLink } from './ea-link.js';
+import { Ingest } from './ingest.js';
+import type { Logger } from './log.js';
+import { SymbolRegistry } from './symbol-registry.js';
+import { workerFile } from './worker-paths.js';
+
+export interface BridgeEvents {
+  /** A worker died or the backend link reported something the operator must see. */
+  onFatal?(err: ClientMt5Error): void;
+}
+
+export class Bridge {
+  readonly startedAt = performance.now();
+  readyMs = 0;
+  readonly inputs: SpscRing[];
+  readonly outputs: SpscRing[];
+  readonly laneStats: Float64Array[];
+  readonly transportStats = createTransportStats();
+  readonly registry: SymbolRegistry;
+  readonly ingest: Ingest;
+  readonly eaLink: EaLink;
+  linkState = { open: false, endpoint: '', lastError: '' };
+  private readonly doorbell = new Doorbell();
+  private readonly computeWorkers: Worker[] = [];
+  private transport: Worker | null = null;
+  private stopping = false;
+  private drainedResolve: (() => void) | null = null;
+
+  private constructor(readonly config: Readonly<Config>, private readonly log: Logger, private readonly events: BridgeEvents) {
+    const lanes = config.workers;
+    this.inputs = Array.from({ length: lanes }, () => SpscRing.create(config.ringCapacityTicks, INPUT_RING_LAYOUT));
+    this.outputs = Array.from({ length: lanes }, () => SpscRing.create(config.ringCapacityTicks, OUTPUT_RING_LAYOUT));
+    this.laneStats = Array.from({ length: lanes }, () => createLaneStats());
+    const symbolTable = createSymbolTable();
+    const symbolNames = createSymbolNames();
+    this.registry = new SymbolRegistry(config, symbolTable, symbolNames);
+    this.eaLink = new EaLink({
+      ...config.eaLink,
+      registry: this.registry,
+      cursorOf: (id, offsetMs) => this.cursorOf(id, offsetMs),
+      log: (level, message) => log(level, message),
+    });
+    this.ingest = new Ingest(this.inputs, this.registry, {
+      pause: (reason) => { this.eaLink.send({ type: 'pause', reason }); log('warn', `EA paused: ${reason}`); },
+      // Nothing was dropped while paused (the backlog kept every frame): the EA continues where it stopped.
+      resume: () => { this.eaLink.send({ type: 'resume', symbols: [] }); log('info', 'EA resumed'); },
+    });
+    this.eaLink.ingest = this.ingest;
+    this.tables = { symbolTable, symbolNames };
+  }
+
+  private readonly tables: { symbolTable: Float64Array; symbolNames: Uint8Array };
+
+  /** Compiles the engine, starts the workers and the EA link; resolves when ready for the EA. */
+  static async start(config: Readonly<Config>, log: Logger, events: BridgeEvents = {}): Promise<Bridge> {
+    const bridge = new Bridge(config, log, events);
+    await bridge.startWorkers();
+    await bridge.eaLink.listen();
+    bridge.readyMs = performance.now() - bridge.startedAt;
+    log('info', `bridge ready in ${bridge.readyMs.toFixed(0)} ms: EA link ws://${config.eaLink.host}:${bridge.eaLink.port}${config.eaLink.path}, ` +
+      `${config.workers} compute worker(s), backend ${config.backend.endpoints.join(' then ')}`);
+    return bridge;
+  }
+
+  get eaPort(): number {
+    return this.eaLink.port;
+  }
+
+  stats(): BridgeStats {
+    return collectStats(this);
+  }
+
+  /**
+   * Graceful end: stop taking frames, publish what is held, let the workers finish what the rings
+   * hold, and wait (up to `timeoutMs`) until the backend has acked every batch.
+   */
+  async drain(timeoutMs: number): Promise<boolean> {
+    this.stopping = true;
+    this.eaLink.close();
+    const deadline = performance.now() + timeoutMs;
+    while (!this.ingest.idle && performance.now() < deadline) await sleep(5);
+    this.ingest.stop();
+    for (const ring of this.inputs) ring.close();
+    const drained = new Promise<void>((resolve) => { this.drainedResolve = resolve; });
+    this.transport?.postMessage({ type: 'drain' });
+    const ok = await Promise.race([drained.then(() => true), sleep(Math.max(0, deadline - performance.now())).then(() => false)]);
+    if (!ok) this.log('warn', `drain timed out after ${timeoutMs} ms with ${this.transportStats[5]} unacked batch(es)`);
+    return ok;
+  }
+
+  /** Ends workers and sockets. Call drain() first for a graceful stop. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.eaLink.close();
+    this.ingest.stop();
+    for (const ring of this.inputs) ring.close();
+    const transport = this.transport;
+    if (transport) {
+      const exited = new Promise<void>((resolve) => transport.once('exit', () => resolve()));
+      transport.postMessage({ type: 'stop' });
+      await Promise.race([exited, sleep(2000)]);
+      await transport.terminate();
+    }
+    await Promise.all(this.computeWorkers.map((w) => w.terminate()));
+  }
+
+  private cursorOf(id: number, offsetMs: number): { time_msc: number; count_at_msc: number } {
+    const entry = this.registry.get(id);
+    if (!entry) return { time_msc: 0, count_at_msc: 0 };
+    const s = this.laneStats[entry.lane];
+    const base = LS_HEADER + id * LS_SYM_FIELDS;
+    const time = s[base + LS_SYM_LAST_TIME_MSC];
+    if (!(time > 0)) return { time_msc: 0, count_at_msc: 0 };
+    return { time_msc: time + offsetMs, count_at_msc: s[base + LS_SYM_COUNT_AT_LAST] };
+  }
+
+  private async startWorkers(): Promise<void> {
+    const module = compileEngineModule();
+    const online: Promise<void>[] = [];
+    for (let lane = 0; lane < this.config.workers; lane++) {
+      const w = new Worker(workerFile('compute.worker'), {
+        name: `compute-${lane}`,
+        workerData: {
+          lane, module, input: this.inputs[lane].handle, output: this.outputs[lane].handle,
+          doorbell: this.doorbell.buffer, symbolTable: this.tables.symbolTable, laneStats: this.laneStats[lane],
+        },
+      });
+      this.watch(w, `compute worker ${lane}`);
+      online.push(new Promise((resolve) => w.once('online', () => resolve())));
+      this.computeWorkers.push(w);
+    }
+    const t = new Worker(workerFile('transport.worker'), {
+      name: 'transport',
+      workerData: {
+        outputs: this.outputs.map((r) => r.handle), doorbell: this.doorbell.buffer,
+        symbolNames: this.tables.symbolNames, stats: this.transportStats,
+        config: { transport: this.config.transport, backend: this.config.backend },
+      },
+    });
+    this.watch(t, 'transport worker');
+    t.on('message', (msg: { type: string; state?: string; endpoint?: string; reason?: string; code?: string; message?: string; error?: WireError }) => {
+      if (msg.type === 'link') {
+        this.linkState = { open: msg.state === 'open', endpoint: msg.endpoint ?? '', lastError: msg.reason ?? this.linkState.lastError };
+        this.log(msg.state === 'open' ? 'info' : 'warn', `backend link ${msg.state}: ${msg.endpoint}${msg.reason ? ` (${msg.reason})` : ''}`);
+      } else if (msg.type === 'backend-error') {
+        this.linkState.lastError = `${msg.code}: ${msg.message}`;
+        this.log('warn', `backend error ${msg.code}: ${msg.message}`);
+      } else if (msg.type === 'drained') {
+        this.drainedResolve?.();
+      } else if (msg.type === 'error' && msg.error) {
+        this.fatal(fromWire(msg.error), 'transport worker');
+      }
+    });
+    online.push(new Promise((resolve) => t.once('online', () => resolve())));
+    this.transport = t;
+    await Promise.all(online);
+  }
+
+  private watch(w: Worker, name: string): void {
+    w.on('error', (err) => this.fatal(err instanceof ClientMt5Error ? err : new ClientMt5Error('WORKER_CRASHED', `${name} crashed: ${err.stack ?? err.message}`), name));
+    w.on('exit', (code) => {
+      if (!this.stopping && code !== 0) this.fatal(new ClientMt5Error('WORKER_CRASHED', `${name} exited with code ${code}`), name);
+    });
+  }
+
+  private fatal(err: ClientMt5Error, name: string): void {
+    this.log('error', `${name}: ${err.code}: ${err.message}`);
+    if (this.events.onFatal) this.events.onFatal(err);
+    else throw err;
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,181 @@
+/**
+ * `client-mt5 demo` (what `npm start` runs): the reference backend and the simulated EA as child
+ * processes, the bridge in this process, a status line every second, and on Ctrl-C or after
+ * `--duration` a drain and a summary that says whether every accepted tick arrived exactly once.
+ */
+import { randomBytes } from 'node:crypto';
+import { parseConfig } from '../shared/config.js';
+import { signJwt } from '../shared/jwt.js';
+import { Bridge } from './bridge.js';
+import type { BridgeStats } from './bridge-stats.js';
+import { Child } from './child.js';
+import { createLogger } from './log.js';
+import { statusLine } from './status-line.js';
+
+export interface DemoOptions {
+  durationS?: number;
+  json: boolean;
+  rate: number;
+  symbols: number;
+  workers: number;
+  invalidRate: number;
+  record?: string;
+  port: number;
+  seed?: number;
+}
+
+export interface DemoSummary {
+  duration_s: number;
+  rate: number;
+  workers: number;
+  symbols: number;
+  ticks_sent: number;
+  invalid_injected: number;
+  injected_by_kind: Record<string, number>;
+  ticks_received: number;
+  ticks_accepted: number;
+  ticks_rejected: number;
+  rejected_by_reason: Record<string, number>;
+  ticks_delivered: number;
+  ticks_lost: number;
+  duplicates: number;
+  out_of_order: number;
+  gaps: number;
+  batches: number;
+  indicator_mismatches: number;
+  latency_ms: { p50: number; p99: number; max: number };
+  ea_pauses: number;
+  bad_frames: number;
+  ready_ms: number;
+  drained: boolean;
+  checks_failed: string[];
+}
+
+interface SimStats { ticks_sent: number; invalid_injected: number; injected_by_kind: Record<string, number> }
+interface BackendStats {
+  ticks_received: number; duplicates: number; out_of_order: number; gaps: number; batches: number;
+  indicator_mismatches: number; mismatch_examples?: unknown[]; latency_ms: { p50: number; p99: number; max: number };
+}
+
+export async function runDemo(o: DemoOptions): Promise<number> {
+  const log = createLogger('demo');
+  const started = performance.now();
+  const secret = randomBytes(32).toString('hex');
+  const jwt = signJwt({ sub: 'demo-client', exp: Math.floor(Date.now() / 1000) + 86400 }, secret);
+  const eaToken = randomBytes(16).toString('hex');
+
+  const backend = new Child('backend', ['backend', '--port', '0', '--jwt-secret', secret, ...(o.record ? ['--record', o.record] : [])], { quiet: true });
+  const ready = await backend.next<{ type: 'ready'; url: string }>('ready');
+  const config = parseConfig({
+    workers: o.workers,
+    eaLink: { port: o.port, token: eaToken },
+    backend: { endpoints: [ready.url], jwt },
+  });
+  let fatal: Error | null = null;
+  const bridge = await Bridge.start(config, createLogger('bridge'), { onFatal: (err) => { fatal = err; } });
+  const sim = new Child('ea-sim', [
+    'ea-sim', '--url', `ws://127.0.0.1:${bridge.eaPort}${config.eaLink.path}`, '--token', eaToken,
+    '--rate', String(o.rate), '--symbols', String(o.symbols), '--invalid-rate', String(o.invalidRate),
+    ...(o.seed !== undefined ? ['--seed', String(o.seed)] : []),
+  ], { quiet: true });
+  await sim.next('connected');
+  process.stdout.write(`client-mt5 demo: simulated EA (${o.symbols} symbols, ${o.rate} ticks/s, ${(o.invalidRate * 100).toFixed(2)}% bad) ` +
+    `-> bridge ws://127.0.0.1:${bridge.eaPort}/ea (${o.workers} workers) -> backend ${ready.url}\n`);
+
+  let prev: BridgeStats = bridge.stats();
+  const status = setInterval(() => {
+    const now = bridge.stats();
+    process.stdout.write(`${statusLine(now, prev, config.statusIntervalMs)}\n`);
+    prev = now;
+  }, config.statusIntervalMs);
+
+  await new Promise<void>((resolve) => {
+    const done = () => resolve();
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
+    if (o.durationS !== undefined) setTimeout(done, o.durationS * 1000);
+    const check = setInterval(() => { if (fatal) { clearInterval(check); done(); } }, 100);
+  });
+  clearInterval(status);
+
+  // Stop the source first, then let everything it sent flow through and be acked.
+  const simFinal = (await sim.request<{ type: 'stopped'; stats: SimStats }>({ type: 'stop' }, 'stopped')).stats;
+  const deadline = performance.now() + 10000;
+  while (bridge.stats().ingest.ticks < simFinal.ticks_sent && performance.now() < deadline) await sleep(10);
+  const drained = await bridge.drain(30000);
+  const b = bridge.stats();
+  const be = (await backend.request<{ type: 'stats'; stats: BackendStats }>({ type: 'stats' }, 'stats')).stats;
+  await bridge.stop();
+  await backend.stop();
+  await sim.stop();
+
+  const summary = summarise(o, performance.now() - started, simFinal, b, be, drained);
+  if (fatal) summary.checks_failed.push(`fatal: ${(fatal as Error).message}`);
+  printSummary(summary, be);
+  if (o.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+  log(summary.checks_failed.length === 0 ? 'info' : 'error',
+    summary.checks_failed.length === 0 ? 'all checks passed' : `checks failed: ${summary.checks_failed.join('; ')}`);
+  return summary.checks_failed.length === 0 ? 0 : 1;
+}
+
+function summarise(o: DemoOptions, elapsedMs: number, sim: SimStats, b: BridgeStats, be: BackendStats, drained: boolean): DemoSummary {
+  const s: DemoSummary = {
+    duration_s: Math.round(elapsedMs) / 1000,
+    rate: o.rate,
+    workers: o.workers,
+    symbols: o.symbols,
+    ticks_sent: sim.ticks_sent,
+    invalid_injected: sim.invalid_injected,
+    injected_by_kind: sim.injected_by_kind,
+    ticks_received: b.ingest.ticks,
+    ticks_accepted: b.ticks_accepted,
+    ticks_rejected: b.ticks_rejected,
+    rejected_by_reason: Object.fromEntries(Object.entries(b.rejected_by_reason).filter(([, n]) => n > 0)),
+    ticks_delivered: be.ticks_received,
+    ticks_lost: b.ticks_accepted - be.ticks_received,
+    duplicates: be.duplicates,
+    out_of_order: be.out_of_order,
+    gaps: be.gaps,
+    batches: b.transport.batches_sent,
+    indicator_mismatches: be.indicator_mismatches,
+    latency_ms: { p50: round3(be.latency_ms.p50), p99: round3(be.latency_ms.p99), max: round3(be.latency_ms.max) },
+    ea_pauses: b.ingest.pauses,
+    bad_frames: b.ingest.badFrames,
+    ready_ms: Math.round(b.ready_ms),
+    drained,
+    checks_failed: [],
+  };
+  const fail = (cond: boolean, what: string) => { if (cond) s.checks_failed.push(what); };
+  fail(s.ticks_received !== s.ticks_sent, `ticks_received ${s.ticks_received} != ticks_sent ${s.ticks_sent}`);
+  fail(s.ticks_lost !== 0, `ticks_lost ${s.ticks_lost}`);
+  fail(s.duplicates !== 0, `duplicates ${s.duplicates}`);
+  fail(s.out_of_order !== 0, `out_of_order ${s.out_of_order}`);
+  fail(s.gaps !== 0, `gaps ${s.gaps}`);
+  fail(s.indicator_mismatches !== 0, `indicator_mismatches ${s.indicator_mismatches}`);
+  fail(s.ticks_rejected !== s.invalid_injected, `ticks_rejected ${s.ticks_rejected} != invalid_injected ${s.invalid_injected}`);
+  fail(s.ticks_accepted + s.ticks_rejected !== s.ticks_received, `accepted + rejected != received`);
+  fail(!drained, 'the pipeline did not drain in time');
+  return s;
+}
+
+function printSummary(s: DemoSummary, be: BackendStats): void {
+  const lines = [
+    '',
+    `summary after ${s.duration_s} s (${s.workers} workers, ${s.symbols} symbols, offered ${s.rate} ticks/s):`,
+    `  EA sent ${s.ticks_sent} ticks, ${s.invalid_injected} of them deliberately bad ${JSON.stringify(s.injected_by_kind)}`,
+    `  bridge received ${s.ticks_received}, accepted ${s.ticks_accepted}, rejected ${s.ticks_rejected} ${JSON.stringify(s.rejected_by_reason)}`,
+    `  backend holds ${s.ticks_delivered} distinct ticks in ${s.batches} batches; lost ${s.ticks_lost}, duplicates ${s.duplicates}, out of order ${s.out_of_order}, gaps ${s.gaps}`,
+    `  indicator mismatches ${s.indicator_mismatches}; latency bridge->backend p50 ${s.latency_ms.p50} ms, p99 ${s.latency_ms.p99} ms, max ${s.latency_ms.max} ms`,
+    s.checks_failed.length === 0 ? '  all checks passed' : `  CHECKS FAILED: ${s.checks_failed.join('; ')}`,
+  ];
+  if (be.indicator_mismatches > 0 && be.mismatch_examples) lines.push(`  first mismatches: ${JSON.stringify(be.mismatch_examples.slice(0, 3))}`);
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

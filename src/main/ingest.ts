@@ -1,0 +1,137 @@
+/**
+ * Ingest on the socket thread: EA tick frames into the lanes' input rings.
+ *
+ *   frame ──parse──► lane of its symbol ──fits and no backlog──► ring (write + one publish)
+ *                                      └──otherwise──► lane backlog (a copy) + pause the EA
+ *   timer ──► backlog into rings as space frees ──► all empty ──► resume the EA
+ *
+ * The socket thread never blocks and never drops: a frame that does not fit waits in the lane's
+ * backlog, whose size is bounded because the EA stops sending once it is told to pause.
+ */
+import { FRAME_TICKS_BACKFILL } from '../shared/protocol.js';
+import type { SpscRing } from '../shared/ring.js';
+import { FrameReader } from './ea-frame.js';
+import type { SymbolRegistry } from './symbol-registry.js';
+
+interface HeldFrame {
+  bytes: ArrayBuffer;
+  offsetMs: number;
+  recvMs: number;
+}
+
+export interface IngestStats {
+  frames: number;
+  ticks: number;
+  backfillTicks: number;
+  badFrames: number;
+  unknownSymbolFrames: number;
+  backlogFrames: number;
+  backlogMaxFrames: number;
+  pauses: number;
+}
+
+export type IngestResult = 'ok' | 'bad-frame' | 'unknown-symbol';
+
+export class Ingest {
+  readonly stats: IngestStats = {
+    frames: 0, ticks: 0, backfillTicks: 0, badFrames: 0, unknownSymbolFrames: 0, backlogFrames: 0, backlogMaxFrames: 0, pauses: 0,
+  };
+  readonly reader = new FrameReader();
+  private readonly backlog: HeldFrame[][];
+  private paused = false;
+  private drainTimer: NodeJS.Timeout | null = null;
+  private readonly drainReader = new FrameReader();
+
+  constructor(
+    private readonly rings: readonly SpscRing[],
+    private readonly registry: SymbolRegistry,
+    private readonly flow: { pause(reason: string): void; resume(): void },
+  ) {
+    this.backlog = rings.map(() => []);
+  }
+
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  /** One binary frame from the EA. `frame` is only valid during this call (uWS neuters it). */
+  onFrame(frame: ArrayBuffer, offsetMs: number, recvMs: number): IngestResult {
+    const reader = this.reader;
+    if (!reader.parse(frame)) {
+      this.stats.badFrames++;
+      return 'bad-frame';
+    }
+    const lane = reader.symbolId < this.registry.laneOf.length ? this.registry.laneOf[reader.symbolId] : -1;
+    if (lane < 0) {
+      this.stats.unknownSymbolFrames++;
+      return 'unknown-symbol';
+    }
+    this.stats.frames++;
+    this.stats.ticks += reader.count;
+    if (reader.type === FRAME_TICKS_BACKFILL) this.stats.backfillTicks += reader.count;
+    const ring = this.rings[lane];
+    const held = this.backlog[lane];
+    if (held.length === 0 && ring.claimable() >= reader.count) {
+      reader.writeTo(ring, offsetMs, recvMs);
+      ring.publish(reader.count);
+      return 'ok';
+    }
+    held.push({ bytes: frame.slice(0), offsetMs, recvMs });
+    this.stats.backlogFrames++;
+    const total = this.backlogFrames();
+    if (total > this.stats.backlogMaxFrames) this.stats.backlogMaxFrames = total;
+    if (!this.paused) {
+      this.paused = true;
+      this.stats.pauses++;
+      this.flow.pause(`lane ${lane} ring full`);
+    }
+    this.scheduleDrain();
+    return 'ok';
+  }
+
+  backlogFrames(): number {
+    let n = 0;
+    for (const b of this.backlog) n += b.length;
+    return n;
+  }
+
+  /** True when every accepted frame has been published to a ring. */
+  get idle(): boolean {
+    return this.backlogFrames() === 0;
+  }
+
+  stop(): void {
+    if (this.drainTimer) clearTimeout(this.drainTimer);
+    this.drainTimer = null;
+  }
+
+  private scheduleDrain(): void {
+    if (this.drainTimer) return;
+    this.drainTimer = setTimeout(() => {
+      this.drainTimer = null;
+      this.drainBacklog();
+    }, 1);
+  }
+
+  private drainBacklog(): void {
+    const reader = this.drainReader;
+    for (let lane = 0; lane < this.backlog.length; lane++) {
+      const held = this.backlog[lane];
+      const ring = this.rings[lane];
+      while (held.length > 0) {
+        const f = held[0];
+        reader.parse(f.bytes);
+        if (ring.claimable() < reader.count) break;
+        reader.writeTo(ring, f.offsetMs, f.recvMs);
+        ring.publish(reader.count);
+        held.shift();
+      }
+    }
+    if (this.backlogFrames() > 0) {
+      this.scheduleDrain();
+    } else if (this.paused) {
+      this.paused = false;
+      this.flow.resume();
+    }
+  }
+}

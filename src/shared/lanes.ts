@@ -1,0 +1,89 @@
+/**
+ * Shared tables between the main thread and the compute workers, besides the rings:
+ *
+ * - the symbol table: per symbol id, the validation limits main wrote when the EA announced the
+ *   symbol (written before any tick of that symbol is published, so the ring's publish orders it);
+ * - per-lane statistics: counters a compute worker owns and main reads for status and metrics.
+ *   Plain Float64 stores (one writer each); readers see a recent snapshot, exact once the worker
+ *   has stopped.
+ */
+import { REASON_COUNT } from './ring-layout.js';
+
+/** Symbol ids are 0..MAX_SYMBOLS-1 (the WASM engine's static state has room for this many). */
+export const MAX_SYMBOLS = 256;
+
+export const SYM_POINT = 0;
+export const SYM_MAX_SPREAD_POINTS = 1;
+export const SYM_STALE_MS = 2;
+export const SYM_FUTURE_TOLERANCE_MS = 3;
+export const SYM_SPIKE_MIN_POINTS = 4;
+export const SYM_SPIKE_FACTOR = 5;
+/** Set to 1 last, once the limits above are written. */
+export const SYM_DEFINED = 6;
+export const SYM_FIELDS = 8;
+
+export function createSymbolTable(): Float64Array {
+  return new Float64Array(new SharedArrayBuffer(MAX_SYMBOLS * SYM_FIELDS * 8));
+}
+
+// Lane statistics: a header, then per symbol [accepted, rejected, ...REASON_COUNT reasons,
+// last accepted time_msc (UTC), accepted ticks at that millisecond].
+export const LS_TICKS_IN = 0;
+export const LS_ACCEPTED = 1;
+export const LS_REJECTED = 2;
+export const LS_BATCHES = 3;
+export const LS_OUTPUT_WAITS = 4; // times the worker waited for space in its output ring
+export const LS_HEADER = 8;
+export const LS_SYM_ACCEPTED = 0;
+export const LS_SYM_REJECTED = 1;
+export const LS_SYM_REASON0 = 2;
+export const LS_SYM_LAST_TIME_MSC = 2 + REASON_COUNT;
+export const LS_SYM_COUNT_AT_LAST = 3 + REASON_COUNT;
+export const LS_SYM_FIELDS = 4 + REASON_COUNT;
+
+export function createLaneStats(): Float64Array {
+  return new Float64Array(new SharedArrayBuffer((LS_HEADER + MAX_SYMBOLS * LS_SYM_FIELDS) * 8));
+}
+
+// Transport statistics (one writer: the transport worker).
+export const TS_BATCHES_SENT = 0;
+export const TS_BATCHES_ACKED = 1;
+export const TS_TICKS_SENT = 2;
+export const TS_TICKS_ACKED = 3;
+export const TS_BYTES_SENT = 4;
+export const TS_UNACKED_BATCHES = 5;
+export const TS_CONNECTED = 6; // 1 while a backend link is open
+export const TS_ENDPOINT_INDEX = 7;
+export const TS_RECONNECTS = 8;
+export const TS_LAST_ACKED_SEQ = 9;
+export const TS_PENDING_TICKS = 10; // drained from the rings, not yet in a sealed batch
+export const TS_FIELDS = 16;
+
+export function createTransportStats(): Float64Array {
+  return new Float64Array(new SharedArrayBuffer(TS_FIELDS * 8));
+}
+
+/**
+ * Symbol names by id, for the transport (which sees only ids in its rings). Fixed 32-byte UTF-8
+ * slots, length-prefixed; written by main before any tick of the symbol is published.
+ */
+export const SYMBOL_NAME_BYTES = 32;
+
+export function createSymbolNames(): Uint8Array {
+  return new Uint8Array(new SharedArrayBuffer(MAX_SYMBOLS * SYMBOL_NAME_BYTES));
+}
+
+export function writeSymbolName(names: Uint8Array, id: number, name: string): void {
+  const bytes = new TextEncoder().encode(name);
+  if (bytes.length > SYMBOL_NAME_BYTES - 1) throw new RangeError(`symbol name "${name}" is longer than ${SYMBOL_NAME_BYTES - 1} bytes`);
+  const base = id * SYMBOL_NAME_BYTES;
+  names.set(bytes, base + 1);
+  Atomics.store(names, base, bytes.length);
+}
+
+export function readSymbolName(names: Uint8Array, id: number): string {
+  const base = id * SYMBOL_NAME_BYTES;
+  const len = Atomics.load(names, base);
+  // TextDecoder refuses views on shared memory: copy the few bytes first.
+  return new TextDecoder().decode(names.slice(base + 1, base + 1 + len));
+}

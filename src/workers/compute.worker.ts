@@ -1,0 +1,182 @@
+/**
+ * Compute worker: one per lane. Consumes the lane's input ring (raw ticks from the EA link),
+ * runs validation and indicators in WASM one batch at a time, and publishes accepted ticks with
+ * their indicator values to the lane's output ring for the transport worker.
+ *
+ *   input ring ──► copy batch into WASM columns ──► release ──► processBatch(n) (one call)
+ *        ──► copy accepted rows + indicators into the output ring ──► publish + doorbell
+ *
+ * The loop blocks in Atomics.wait when idle, so this thread has no event loop to speak of: it
+ * talks to main only through shared memory (symbol table, lane statistics, ring close flags).
+ */
+import { workerData } from 'node:worker_threads';
+import {
+  IN_F64_ASK, IN_F64_BID, IN_F64_CAPTURED_MS, IN_F64_LAST, IN_F64_TIME_MSC, IN_F64_VOLUME, IN_F64_VOLUME_REAL,
+  IN_F64_RECV_MS, IN_I32_FLAGS, IN_I32_SYMBOL, INDICATOR_COUNT, OUT_F64_ASK, OUT_F64_BID, OUT_F64_IND0,
+  OUT_F64_LAST, OUT_F64_RECV_MS, OUT_F64_SEQ, OUT_F64_TIME_MSC, OUT_F64_VOLUME, OUT_F64_VOLUME_REAL,
+  OUT_I32_FLAGS, OUT_I32_QUALITY, OUT_I32_SYMBOL, REASON_COUNT,
+} from '../shared/ring-layout.js';
+import {
+  LS_ACCEPTED, LS_BATCHES, LS_HEADER, LS_OUTPUT_WAITS, LS_REJECTED, LS_SYM_COUNT_AT_LAST, LS_SYM_FIELDS,
+  LS_SYM_LAST_TIME_MSC, LS_SYM_REASON0, LS_SYM_ACCEPTED, LS_SYM_REJECTED, LS_TICKS_IN, MAX_SYMBOLS,
+  SYM_DEFINED, SYM_FIELDS, SYM_FUTURE_TOLERANCE_MS, SYM_MAX_SPREAD_POINTS, SYM_POINT, SYM_SPIKE_FACTOR,
+  SYM_SPIKE_MIN_POINTS, SYM_STALE_MS,
+} from '../shared/lanes.js';
+import { Doorbell, SpscRing, type RingHandle } from '../shared/ring.js';
+import { Engine } from './engine.js';
+
+export interface ComputeWorkerData {
+  lane: number;
+  module: WebAssembly.Module;
+  input: RingHandle;
+  output: RingHandle;
+  doorbell: SharedArrayBuffer;
+  symbolTable: Float64Array;
+  laneStats: Float64Array;
+}
+
+const data = workerData as ComputeWorkerData;
+const input = new SpscRing(data.input);
+const output = new SpscRing(data.output);
+const doorbell = new Doorbell(data.doorbell);
+const symbols = data.symbolTable;
+const stats = data.laneStats;
+const engine = Engine.instantiate(data.module);
+const configured = new Uint8Array(MAX_SYMBOLS);
+const seenSymbols = new Int32Array(MAX_SYMBOLS);
+let seenCount = 0;
+/** Counters are copied from WASM to the shared stats at most this often (and at the end). */
+const STATS_EVERY_MS = 50;
+const IDLE_WAIT_MS = 50;
+const limits = { point: 0, maxSpreadPoints: 0, staleMs: 0, futureToleranceMs: 0, spikeMinPoints: 0, spikeFactor: 0 };
+
+function configure(symbol: number): void {
+  const base = symbol * SYM_FIELDS;
+  if (symbols[base + SYM_DEFINED] !== 1) {
+    throw new Error(`lane ${data.lane}: tick for symbol id ${symbol} that main never defined`);
+  }
+  limits.point = symbols[base + SYM_POINT];
+  limits.maxSpreadPoints = symbols[base + SYM_MAX_SPREAD_POINTS];
+  limits.staleMs = symbols[base + SYM_STALE_MS];
+  limits.futureToleranceMs = symbols[base + SYM_FUTURE_TOLERANCE_MS];
+  limits.spikeMinPoints = symbols[base + SYM_SPIKE_MIN_POINTS];
+  limits.spikeFactor = symbols[base + SYM_SPIKE_FACTOR];
+  engine.configureSymbol(symbol, limits);
+  configured[symbol] = 1;
+  seenSymbols[seenCount++] = symbol;
+}
+
+function publishStats(): void {
+  for (let k = 0; k < seenCount; k++) {
+    const symbol = seenSymbols[k];
+    const counters = engine.counters(symbol);
+    const base = LS_HEADER + symbol * LS_SYM_FIELDS;
+    stats[base + LS_SYM_ACCEPTED] = counters[0];
+    stats[base + LS_SYM_REJECTED] = counters[1];
+    for (let r = 0; r < REASON_COUNT; r++) stats[base + LS_SYM_REASON0 + r] = counters[2 + r];
+  }
+}
+
+function run(): void {
+  const batchMax = Math.min(engine.batchCapacity, output.capacity);
+  const inTime = input.f64[IN_F64_TIME_MSC];
+  const inBid = input.f64[IN_F64_BID];
+  const inAsk = input.f64[IN_F64_ASK];
+  const inLast = input.f64[IN_F64_LAST];
+  const inVolume = input.f64[IN_F64_VOLUME];
+  const inVolumeReal = input.f64[IN_F64_VOLUME_REAL];
+  const inRecv = input.f64[IN_F64_RECV_MS];
+  const inCaptured = input.f64[IN_F64_CAPTURED_MS];
+  const inSymbol = input.i32[IN_I32_SYMBOL];
+  const inFlags = input.i32[IN_I32_FLAGS];
+  const outTime = output.f64[OUT_F64_TIME_MSC];
+  const outBid = output.f64[OUT_F64_BID];
+  const outAsk = output.f64[OUT_F64_ASK];
+  const outLast = output.f64[OUT_F64_LAST];
+  const outVolume = output.f64[OUT_F64_VOLUME];
+  const outVolumeReal = output.f64[OUT_F64_VOLUME_REAL];
+  const outRecv = output.f64[OUT_F64_RECV_MS];
+  const outSeq = output.f64[OUT_F64_SEQ];
+  const outSymbol = output.i32[OUT_I32_SYMBOL];
+  const outFlags = output.i32[OUT_I32_FLAGS];
+  const outQuality = output.i32[OUT_I32_QUALITY];
+  const outInd = output.f64.slice(OUT_F64_IND0, OUT_F64_IND0 + INDICATOR_COUNT);
+  // Receipt times do not enter WASM; they ride along in a JS-side copy of the batch.
+  const recvOfRow = new Float64Array(batchMax);
+  let lastStatsAt = performance.now();
+
+  for (;;) {
+    let n = input.waitForData(IDLE_WAIT_MS);
+    if (n === 0) {
+      if (input.isClosed() && input.available() === 0) break;
+      const now = performance.now();
+      if (now - lastStatsAt >= STATS_EVERY_MS) { publishStats(); lastStatsAt = now; }
+      continue;
+    }
+    if (n > batchMax) n = batchMax;
+    let seq = input.readSequence;
+    const mask = input.mask;
+    for (let i = 0; i < n; i++, seq++) {
+      const slot = seq & mask;
+      const symbol = inSymbol[slot];
+      if (configured[symbol] === 0) configure(symbol);
+      engine.inSymbol[i] = symbol;
+      engine.inFlags[i] = inFlags[slot];
+      engine.inTimeMsc[i] = inTime[slot];
+      engine.inBid[i] = inBid[slot];
+      engine.inAsk[i] = inAsk[slot];
+      engine.inLast[i] = inLast[slot];
+      engine.inVolume[i] = inVolume[slot];
+      engine.inVolumeReal[i] = inVolumeReal[slot];
+      engine.inCapturedMs[i] = inCaptured[slot];
+      recvOfRow[i] = inRecv[slot];
+    }
+    input.release(n);
+    const accepted = engine.processBatch(n);
+    stats[LS_TICKS_IN] += n;
+    stats[LS_ACCEPTED] += accepted;
+    stats[LS_REJECTED] += n - accepted;
+    stats[LS_BATCHES]++;
+    if (accepted > 0) {
+      if (output.claimable() < accepted) {
+        stats[LS_OUTPUT_WAITS]++;
+        // The transport is behind: wait (this is how backpressure reaches the input ring and the EA).
+        while (output.waitForSpace(accepted, IDLE_WAIT_MS) < accepted) { /* keep waiting */ }
+      }
+      let w = output.cursor;
+      const wmask = output.mask;
+      const mask2 = engine.outMask;
+      for (let i = 0; i < n; i++) {
+        if (mask2[i] !== 0) continue;
+        const slot = w & wmask;
+        const symbol = engine.inSymbol[i];
+        const time = engine.inTimeMsc[i];
+        outSymbol[slot] = symbol;
+        outFlags[slot] = engine.inFlags[i];
+        outQuality[slot] = engine.outQuality[i];
+        outTime[slot] = time;
+        outBid[slot] = engine.inBid[i];
+        outAsk[slot] = engine.inAsk[i];
+        outLast[slot] = engine.inLast[i];
+        outVolume[slot] = engine.inVolume[i];
+        outVolumeReal[slot] = engine.inVolumeReal[i];
+        outRecv[slot] = recvOfRow[i];
+        outSeq[slot] = engine.outSeq[i];
+        for (let k = 0; k < INDICATOR_COUNT; k++) outInd[k][slot] = engine.outInd[k][i];
+        const sbase = LS_HEADER + symbol * LS_SYM_FIELDS;
+        if (stats[sbase + LS_SYM_LAST_TIME_MSC] === time) stats[sbase + LS_SYM_COUNT_AT_LAST]++;
+        else { stats[sbase + LS_SYM_LAST_TIME_MSC] = time; stats[sbase + LS_SYM_COUNT_AT_LAST] = 1; }
+        w++;
+      }
+      output.publish(accepted);
+      doorbell.ring();
+    }
+    const now = performance.now();
+    if (now - lastStatsAt >= STATS_EVERY_MS) { publishStats(); lastStatsAt = now; }
+  }
+  publishStats();
+  output.close();
+  doorbell.ring();
+}
+
+run();

@@ -1,0 +1,175 @@
+/**
+ * Transport worker: drains every lane's output ring into micro-batches, encodes each as
+ * `Envelope{MarketDataStream}`, sends it to the backend and keeps it until the backend's
+ * cumulative ack.
+ *
+ *   output rings (one per lane) ──doorbell──► BatchEncoder ──seal──► BatchStore ──► BackendLink
+ *                                                   ▲                    ▲ ackThrough   │
+ *                                                   └── flush rules      └──── Ack ◄────┘
+ *
+ * Flush rules: a batch is sealed when it holds maxBatchTicks, when its first tick is
+ * maxBatchDelayMs old, or at once when nothing is in flight — so latency stays minimal at low
+ * rates and batches grow under load. When maxUnackedBatches are unacked (a slow or absent
+ * backend) the worker stops draining: the output rings fill, the compute workers wait, the input
+ * rings fill and the EA link pauses the EA. Nothing is dropped anywhere on that path.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { clientmt5 } from '../gen/clientmt5.js';
+import type { Config } from '../shared/config.js';
+import { toWire } from '../shared/errors.js';
+import {
+  TS_BATCHES_ACKED, TS_BATCHES_SENT, TS_BYTES_SENT, TS_CONNECTED, TS_ENDPOINT_INDEX, TS_LAST_ACKED_SEQ,
+  TS_PENDING_TICKS, TS_RECONNECTS, TS_TICKS_ACKED, TS_TICKS_SENT, TS_UNACKED_BATCHES,
+} from '../shared/lanes.js';
+import { Doorbell, SpscRing, type RingHandle } from '../shared/ring.js';
+import { BackendLink } from './backend-link.js';
+import { BatchEncoder } from './batch-encoder.js';
+import { MemoryBatchStore, type BatchStore } from './unacked-batches.js';
+
+export interface TransportWorkerData {
+  outputs: RingHandle[];
+  doorbell: SharedArrayBuffer;
+  symbolNames: Uint8Array;
+  stats: Float64Array;
+  config: Pick<Config, 'transport' | 'backend'>;
+}
+
+/** Messages main sends to this worker. */
+export type TransportCommand = { type: 'drain' } | { type: 'stop' };
+/** Messages this worker sends to main. */
+export type TransportEvent =
+  | { type: 'link'; state: 'open' | 'closed'; endpoint: string; reason?: string }
+  | { type: 'backend-error'; code: string; message: string }
+  | { type: 'drained'; unacked: number }
+  | { type: 'error'; error: { code: string; message: string } };
+
+const data = workerData as TransportWorkerData;
+const { transport, backend } = data.config;
+const rings = data.outputs.map((h) => new SpscRing(h));
+const doorbell = new Doorbell(data.doorbell);
+const stats = data.stats;
+const encoder = new BatchEncoder(transport.maxBatchTicks, data.symbolNames, backend.tenantId);
+const store: BatchStore = new MemoryBatchStore();
+let nextSequence = 1;
+let draining = false;
+let stopped = false;
+
+const link = new BackendLink(
+  { endpoints: backend.endpoints, jwt: backend.jwt, heartbeatIntervalMs: transport.heartbeatIntervalMs,
+    reconnectMinMs: transport.reconnectMinMs, reconnectMaxMs: transport.reconnectMaxMs },
+  {
+    onOpen(index) {
+      stats[TS_CONNECTED] = 1;
+      stats[TS_ENDPOINT_INDEX] = index;
+      stats[TS_RECONNECTS] = link.reconnects;
+      post({ type: 'link', state: 'open', endpoint: backend.endpoints[index] });
+      // At-least-once: everything unacked goes again, in order, before anything new.
+      for (const b of store.unacked()) link.send(b.bytes);
+      pump();
+    },
+    onMessage(bytes) {
+      let env: clientmt5.v1.Envelope;
+      try {
+        env = clientmt5.v1.Envelope.decode(bytes);
+      } catch (err) {
+        post({ type: 'backend-error', code: 'BACKEND_BAD_FRAME', message: `undecodable frame from backend: ${(err as Error).message}` });
+        return;
+      }
+      if (env.ack) {
+        const acked = store.ackThrough(env.ack.batch_sequence ?? 0);
+        stats[TS_TICKS_ACKED] += acked;
+        stats[TS_LAST_ACKED_SEQ] = Math.max(stats[TS_LAST_ACKED_SEQ], env.ack.batch_sequence ?? 0);
+        stats[TS_BATCHES_ACKED] = stats[TS_LAST_ACKED_SEQ];
+        stats[TS_UNACKED_BATCHES] = store.size;
+        pump();
+      } else if (env.error) {
+        post({ type: 'backend-error', code: env.error.code ?? '', message: env.error.message ?? '' });
+      }
+    },
+    onClose(index, reason) {
+      stats[TS_CONNECTED] = 0;
+      post({ type: 'link', state: 'closed', endpoint: backend.endpoints[index], reason });
+    },
+  },
+);
+
+function post(event: TransportEvent): void {
+  parentPort?.postMessage(event);
+}
+
+/** Backpressure: stop taking ticks when too much is unacked or the socket is not writing. */
+function blocked(): boolean {
+  return store.size >= transport.maxUnackedBatches || link.bufferedAmount > 64 * 1024 * 1024;
+}
+
+function sealAndSend(): void {
+  const ticks = encoder.count;
+  const sequence = nextSequence++;
+  const bytes = encoder.seal(sequence);
+  store.append(sequence, bytes, ticks);
+  if (link.isOpen) link.send(bytes);
+  stats[TS_BATCHES_SENT]++;
+  stats[TS_TICKS_SENT] += ticks;
+  stats[TS_BYTES_SENT] += bytes.byteLength;
+  stats[TS_UNACKED_BATCHES] = store.size;
+}
+
+/** Moves what the rings hold into batches and seals by the flush rules; returns ticks taken. */
+function pump(): number {
+  let taken = 0;
+  for (;;) {
+    let round = 0;
+    for (let i = 0; i < rings.length && !blocked(); i++) {
+      round += encoder.takeFrom(rings[i], encoder.capacity);
+      if (encoder.full) sealAndSend();
+    }
+    taken += round;
+    if (round === 0 || blocked()) break;
+  }
+  if (encoder.count > 0 && !blocked()
+    && (store.size === 0 || performance.now() - encoder.openedAt >= transport.maxBatchDelayMs || draining)) {
+    sealAndSend();
+  }
+  stats[TS_PENDING_TICKS] = encoder.count;
+  return taken;
+}
+
+function finished(): boolean {
+  if (encoder.count > 0 || store.size > 0) return false;
+  for (const r of rings) if (!r.isClosed() || r.available() > 0) return false;
+  return true;
+}
+
+async function loop(): Promise<void> {
+  link.start();
+  while (!stopped) {
+    const seen = doorbell.value();
+    const taken = pump();
+    if (draining && finished()) {
+      post({ type: 'drained', unacked: 0 });
+      draining = false;
+    }
+    if (taken === 0) {
+      const waitMs = encoder.count > 0
+        ? Math.max(0, transport.maxBatchDelayMs - (performance.now() - encoder.openedAt))
+        : 100;
+      await doorbell.waitAsync(seen, Math.max(waitMs, 0.05));
+    }
+  }
+}
+
+parentPort?.on('message', (msg: TransportCommand) => {
+  if (msg.type === 'drain') {
+    draining = true;
+    doorbell.ring();
+  } else if (msg.type === 'stop') {
+    stopped = true;
+    stats[TS_RECONNECTS] = link.reconnects;
+    void link.stop().then(() => process.exit(0));
+  }
+});
+
+loop().catch((err: unknown) => {
+  post({ type: 'error', error: toWire(err) });
+  process.exit(1);
+});
