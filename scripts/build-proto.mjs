@@ -17,5 +17,9 @@ execFileSync(process.execPath, [bin('pbjs'), '-t', 'static-module', '-w', 'es6',
   '--no-verify', '--no-convert', '--no-delimited', '--no-typeurl', '-p', protoDir, '-o', js, entry],
 { cwd: protoDir, stdio: 'inherit' });
 // protobufjs/minimal has no ESM export map entry under that name; Node resolves the explicit file.
-writeFileSync(js, readFileSync(js, 'utf8').replace(/from "protobufjs\/minimal"/g, 'from "protobufjs/minimal.js"'));
+// int64 fields decode to JavaScript numbers, not Long objects (every int64 here is a time, a count
+// or a sequence well below 2^53): without Long, protobufjs's reader returns numbers.
+writeFileSync(js, readFileSync(js, 'utf8')
+  .replace(/from "protobufjs\/minimal"/g, 'from "protobufjs/minimal.js"')
+  .replace('// Common aliases', '$protobuf.util.Long = null;\n$protobuf.configure();\n\n// Common aliases'));
 execFileSync(process.execPath, [bin('pbts'), '--no-comments', '-o', join(outDir, 'clientmt5.d.ts'), js], { stdio: 'inherit' });
