@@ -1,0 +1,106 @@
+/**
+ * `client-mt5 backend [--host 127.0.0.1] [--port 8001] [--jwt-secret S] [--record FILE] [--path P]`
+ *
+ * Runs the reference backend until SIGINT/SIGTERM (or, when forked with an IPC channel, a
+ * `{ type: 'stop' }` message or the parent going away), then closes it, flushes the record file
+ * and prints the final stats as one JSON line on stdout.
+ *
+ * IPC (when `process.send` exists), the protocol src/main/child.ts speaks:
+ *   child → parent  { type: 'ready', port, url }     once listening
+ *   parent → child  { type: 'stats' }                → { type: 'stats', stats: BackendStats }
+ *   parent → child  { type: 'stop' }                 → closes, exits 0
+ */
+import { parseArgs } from 'node:util';
+import { ClientMt5Error } from '../shared/errors.js';
+import { startBackend, type BackendHandle, type BackendOptions } from './reference-backend.js';
+
+export const DEFAULT_BACKEND_PORT = 8001;
+export const JWT_SECRET_ENV = 'CLIENT_MT5_JWT_SECRET';
+/** After stopping, exit anyway if something still holds the event loop open. */
+const EXIT_GRACE_MS = 2000;
+
+const USAGE = 'usage: client-mt5 backend [--host 127.0.0.1] [--port 8001] [--jwt-secret S | env CLIENT_MT5_JWT_SECRET] [--record FILE] [--path /api/v1/ws/mt5]';
+
+/** Parses the command's arguments; throws CLI_USAGE naming the bad option and value. */
+export function parseBackendArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): BackendOptions {
+  let values: Record<string, string | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        host: { type: 'string' },
+        port: { type: 'string' },
+        'jwt-secret': { type: 'string' },
+        record: { type: 'string' },
+        path: { type: 'string' },
+        'mismatch-tolerance': { type: 'string' },
+      },
+    }));
+  } catch (err) {
+    throw new ClientMt5Error('CLI_USAGE', `${(err as Error).message}\n${USAGE}`);
+  }
+  const port = values.port === undefined ? DEFAULT_BACKEND_PORT : Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new ClientMt5Error('CLI_USAGE', `--port must be an integer from 0 to 65535, got "${values.port}"`);
+  }
+  const jwtSecret = values['jwt-secret'] ?? env[JWT_SECRET_ENV] ?? '';
+  if (jwtSecret === '') {
+    throw new ClientMt5Error('CLI_USAGE', `the backend needs a JWT secret: pass --jwt-secret S or set ${JWT_SECRET_ENV}\n${USAGE}`);
+  }
+  const options: BackendOptions = { host: values.host ?? '127.0.0.1', port, jwtSecret };
+  if (values.record !== undefined) options.recordPath = values.record;
+  if (values.path !== undefined) {
+    if (!values.path.startsWith('/')) throw new ClientMt5Error('CLI_USAGE', `--path must start with "/", got "${values.path}"`);
+    options.path = values.path;
+  }
+  if (values['mismatch-tolerance'] !== undefined) {
+    const tolerance = Number(values['mismatch-tolerance']);
+    if (!(tolerance >= 0)) {
+      throw new ClientMt5Error('CLI_USAGE', `--mismatch-tolerance must be a number >= 0, got "${values['mismatch-tolerance']}"`);
+    }
+    options.mismatchTolerance = tolerance;
+  }
+  return options;
+}
+
+/** Runs the reference backend; resolves once it has been stopped and its record file flushed. */
+export async function runBackendCommand(argv: string[]): Promise<void> {
+  const backend = await startBackend(parseBackendArgs(argv));
+  process.stdout.write(`client-mt5 backend listening on ${backend.url}\n`);
+
+  await new Promise<void>((resolve) => {
+    let stopping = false;
+    const stop = (): void => {
+      if (stopping) return;
+      stopping = true;
+      void shutdown(backend).then(resolve);
+    };
+    const onSignal = (): void => {
+      // A second signal while closing means "now".
+      if (stopping) process.exit(1);
+      stop();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+
+    if (typeof process.send === 'function') {
+      process.on('message', (message: { type?: string } | null) => {
+        if (message?.type === 'stats') process.send?.({ type: 'stats', stats: backend.stats() });
+        else if (message?.type === 'stop') stop();
+      });
+      // The parent is gone: nobody will ask for stats or send stop.
+      process.once('disconnect', stop);
+      process.send({ type: 'ready', port: backend.port, url: backend.url });
+    }
+  });
+}
+
+async function shutdown(backend: BackendHandle): Promise<void> {
+  await backend.close();
+  process.stdout.write(`${JSON.stringify(backend.stats())}\n`);
+  if (process.connected) process.disconnect();
+  process.exitCode = 0;
+  setTimeout(() => process.exit(0), EXIT_GRACE_MS).unref();
+}

@@ -1,0 +1,154 @@
+/**
+ * What the reference backend knows about one client's market-data stream (keyed by the JWT `sub`,
+ * so it survives reconnects), and the checks it applies to every batch and tick.
+ *
+ *   batch_sequence  == last+1  accept: check every tick, then ack cumulatively
+ *                   <= last    duplicate (a resend after a lost ack): drop, count its ticks, re-ack
+ *                   >  last+1  gap: count, answer BACKEND_SEQUENCE_GAP, no ack, nothing processed
+ *   per symbol      sequence_number <= last → duplicate tick, dropped; > last+1 → gap, counted
+ *                   time_msc going backwards → counted as out of order (the tick is kept)
+ *
+ * The first batch a backend sees from a client sets the baseline, whatever its number: that is
+ * how a backup backend takes over a stream mid-way, and how a restarted backend resumes (the
+ * client resends from its oldest unacked batch). Indicators can only be verified for a symbol
+ * whose ticks the backend holds from sequence 1 without a gap (EMAs remember all history); other
+ * ticks count as `indicator_unverified`.
+ */
+import type { clientmt5 } from '../gen/clientmt5.js';
+import type { IndicatorChecker } from './indicator-check.js';
+import type { LatencyHistogram } from './latency-histogram.js';
+import { ReferenceIndicators } from './reference-indicators.js';
+
+/** Counters shared by every client of one backend (the totals BackendStats reports). */
+export interface StreamCounters {
+  batches: number;
+  batches_duplicate: number;
+  batch_gaps: number;
+  ticks_received: number;
+  duplicates: number;
+  gaps: number;
+  missing_ticks: number;
+  out_of_order: number;
+  bad_ticks: number;
+  indicator_checked: number;
+  indicator_unverified: number;
+}
+
+export function newStreamCounters(): StreamCounters {
+  return {
+    batches: 0, batches_duplicate: 0, batch_gaps: 0, ticks_received: 0, duplicates: 0, gaps: 0,
+    missing_ticks: 0, out_of_order: 0, bad_ticks: 0, indicator_checked: 0, indicator_unverified: 0,
+  };
+}
+
+export type BatchOutcome = 'accepted' | 'duplicate' | 'gap' | 'invalid';
+
+export class SymbolStream {
+  lastSeq = 0;
+  lastTimeMsc = -Infinity;
+  ticks = 0;
+  /** False once the backend lacks part of this symbol's history (joined mid-way, or a gap). */
+  verifiable: boolean;
+  readonly reference = new ReferenceIndicators();
+
+  constructor(verifiable: boolean) {
+    this.verifiable = verifiable;
+  }
+}
+
+export class ClientStream {
+  /** Last accepted batch_sequence; what every ack carries. 0 before the first batch. */
+  lastBatch = 0;
+  /** Distinct ticks accepted from this client. */
+  ticksReceived = 0;
+  /** Ticks dropped as duplicates (whole duplicate batches, and per-symbol sequence regressions). */
+  duplicatesDropped = 0;
+  /** True when the stream was seen from batch 1, so each symbol must start at sequence 1. */
+  private fromStart = false;
+  private started = false;
+  readonly symbols = new Map<string, SymbolStream>();
+
+  constructor(
+    readonly clientId: string,
+    private readonly counters: StreamCounters,
+    private readonly checker: IndicatorChecker,
+    private readonly latency: LatencyHistogram,
+  ) {}
+
+  /** The batch number that must come next. */
+  get expectedBatch(): number {
+    return this.lastBatch + 1;
+  }
+
+  /**
+   * Applies one decoded MarketDataStream. `receivedAtMs` is the backend's UTC clock (ms, with
+   * fraction) when the frame arrived; tick latency is measured against it.
+   */
+  onBatch(batch: clientmt5.v1.MarketDataStream, receivedAtMs: number): BatchOutcome {
+    const seq = batch.batch_sequence;
+    if (!Number.isSafeInteger(seq) || seq < 1) return 'invalid';
+    if (!this.started) {
+      this.started = true;
+      this.fromStart = seq === 1;
+      this.lastBatch = seq - 1;
+    }
+    const ticks = batch.ticks as clientmt5.v1.TickData[];
+    if (seq <= this.lastBatch) {
+      this.counters.batches_duplicate++;
+      this.counters.duplicates += ticks.length;
+      this.duplicatesDropped += ticks.length;
+      return 'duplicate';
+    }
+    if (seq > this.lastBatch + 1) {
+      this.counters.batch_gaps++;
+      return 'gap';
+    }
+    for (let i = 0; i < ticks.length; i++) this.onTick(ticks[i], receivedAtMs);
+    this.lastBatch = seq;
+    this.counters.batches++;
+    return 'accepted';
+  }
+
+  private onTick(tick: clientmt5.v1.TickData, receivedAtMs: number): void {
+    const c = this.counters;
+    const seq = tick.sequence_number;
+    if (tick.symbol === '' || !Number.isSafeInteger(seq) || seq < 1) {
+      c.bad_ticks++;
+      return;
+    }
+    let sym = this.symbols.get(tick.symbol);
+    if (sym === undefined) {
+      sym = new SymbolStream(seq === 1);
+      // Joined mid-way: the ticks before this one were acked to whoever held the stream before.
+      if (!this.fromStart) sym.lastSeq = seq - 1;
+      this.symbols.set(tick.symbol, sym);
+    }
+    if (seq <= sym.lastSeq) {
+      c.duplicates++;
+      this.duplicatesDropped++;
+      return;
+    }
+    if (seq > sym.lastSeq + 1) {
+      c.gaps++;
+      c.missing_ticks += seq - sym.lastSeq - 1;
+      sym.verifiable = false;
+    }
+    sym.lastSeq = seq;
+    sym.ticks++;
+    this.ticksReceived++;
+    c.ticks_received++;
+
+    if (tick.time_msc < sym.lastTimeMsc) c.out_of_order++;
+    else sym.lastTimeMsc = tick.time_msc;
+    if (tick.received_at_ms > 0) this.latency.recordMs(receivedAtMs - tick.received_at_ms);
+
+    if (!sym.verifiable) {
+      c.indicator_unverified++;
+      return;
+    }
+    const mid = (tick.bid + tick.ask) / 2;
+    sym.reference.push(mid);
+    this.checker.check(tick.indicators, sym.reference.values, mid, this.clientId, tick.symbol, seq);
+    c.indicator_checked++;
+  }
+}

@@ -1,0 +1,250 @@
+/**
+ * The reference backend: a uWebSockets.js server speaking the backend side of the link.
+ *
+ *   client ──HTTP upgrade, Authorization: Bearer <jwt>──► verify HS256 (401 + reason otherwise)
+ *          ──binary frame = one Envelope──────────────► [record] ─► decode ─► by payload:
+ *             market_data  ClientStream (per JWT sub): batch continuity, per-symbol sequence,
+ *                          time order, latency, indicators vs reference ─► Ack | Error(GAP)
+ *             heartbeat    ─► Heartbeat{ now, last acked batch }
+ *             account_profile, client_prices, execution_report ─► counted
+ *             anything else / undecodable / text ─► Error(BACKEND_BAD_FRAME), connection kept
+ *
+ * One connection per client identity: a newer connection with the same `sub` replaces the older
+ * one (closed with 4003), and the stream state carries over, so a reconnecting client resumes.
+ */
+import { ClientMt5Error } from '../shared/errors.js';
+import { verifyJwt } from '../shared/jwt.js';
+import { loadUws } from '../shared/uws-native.js';
+import type { us_listen_socket, WebSocket } from '@trufflesuite/uws-js-unofficial';
+import { buildStats, newServerCounters, type BackendStats } from './backend-stats.js';
+import { ClientStream, newStreamCounters } from './client-stream.js';
+import { FrameRecorder } from './frame-recorder.js';
+import { DEFAULT_MISMATCH_TOLERANCE, IndicatorChecker } from './indicator-check.js';
+import { LatencyHistogram } from './latency-histogram.js';
+import { decodeEnvelope, encodeAck, encodeError, encodeHeartbeat, type Envelope, type MarketDataStream } from './wire.js';
+
+export type { BackendStats } from './backend-stats.js';
+
+export const DEFAULT_BACKEND_PATH = '/api/v1/ws/mt5';
+export const DEFAULT_BACKEND_HOST = '127.0.0.1';
+/** Close code sent to a connection replaced by a newer one of the same client. */
+export const CLOSE_REPLACED = 4003;
+/** A batch of 65,536 ticks with indicators is ~12 MB; leave room above it. */
+const MAX_FRAME_BYTES = 64 * 1024 * 1024;
+/** Payloads a client may send that this backend accepts without acting on them. */
+const ACCEPTED_PAYLOADS = new Set(['account_profile', 'client_prices', 'execution_report']);
+
+export interface BackendOptions {
+  /** Interface to listen on; default 127.0.0.1. */
+  host?: string;
+  /** 0 = any free port (see BackendHandle.port); default 0. */
+  port?: number;
+  /** HS256 secret the clients' JWTs are signed with. */
+  jwtSecret: string;
+  /** Append every binary frame received to this file (u32 LE length + bytes). */
+  recordPath?: string;
+  /** WebSocket path; default /api/v1/ws/mt5. */
+  path?: string;
+  /** Relative tolerance of the indicator comparison; default 1e-9. */
+  mismatchTolerance?: number;
+}
+
+export interface BackendHandle {
+  port: number;
+  /** ws://host:port/path, what a client's `backend.endpoints` lists. */
+  url: string;
+  stats(): BackendStats;
+  /** Closes every connection and the listener, then flushes the record file. Idempotent. */
+  close(): Promise<void>;
+}
+
+interface Connection {
+  clientId: string;
+}
+
+/** Starts the reference backend; resolves once it is listening. */
+export async function startBackend(opts: BackendOptions): Promise<BackendHandle> {
+  if (!opts.jwtSecret) throw new ClientMt5Error('BACKEND_AUTH', 'the reference backend needs a JWT secret (jwtSecret)');
+  const uws = loadUws();
+  const host = opts.host ?? DEFAULT_BACKEND_HOST;
+  const path = opts.path ?? DEFAULT_BACKEND_PATH;
+  const port = opts.port ?? 0;
+  if (!path.startsWith('/')) throw new ClientMt5Error('CLI_USAGE', `backend path must start with "/", got "${path}"`);
+
+  const server = newServerCounters();
+  const counters = newStreamCounters();
+  const checker = new IndicatorChecker(opts.mismatchTolerance ?? DEFAULT_MISMATCH_TOLERANCE);
+  const latency = new LatencyHistogram();
+  const clients = new Map<string, ClientStream>();
+  const open = new Map<string, WebSocket<Connection>>();
+  const recorder = opts.recordPath === undefined ? undefined : new FrameRecorder(opts.recordPath);
+
+  const streamOf = (clientId: string): ClientStream => {
+    let s = clients.get(clientId);
+    if (s === undefined) {
+      s = new ClientStream(clientId, counters, checker, latency);
+      clients.set(clientId, s);
+    }
+    return s;
+  };
+
+  const badFrame = (ws: WebSocket<Connection>, message: string, batchSequence = 0): void => {
+    server.bad_frames++;
+    ws.send(encodeError('BACKEND_BAD_FRAME', message, batchSequence), true);
+  };
+
+  const onMarketData = (ws: WebSocket<Connection>, stream: ClientStream, batch: MarketDataStream, receivedAtMs: number): void => {
+    const seq = batch.batch_sequence;
+    const outcome = stream.onBatch(batch, receivedAtMs);
+    if (outcome === 'invalid') {
+      badFrame(ws, `market_data.batch_sequence must be an integer >= 1, got ${seq}`);
+    } else if (outcome === 'gap') {
+      const expected = stream.expectedBatch;
+      ws.send(encodeError('BACKEND_SEQUENCE_GAP',
+        `batch ${seq} does not follow ${expected - 1}: batches ${expected}..${seq - 1} are missing; ` +
+        `nothing after ${expected - 1} is acked until batch ${expected} arrives`, seq), true);
+    } else {
+      server.last_acked_batch = stream.lastBatch;
+      ws.send(encodeAck(stream.lastBatch, stream.ticksReceived, stream.duplicatesDropped), true);
+    }
+  };
+
+  const onFrame = (ws: WebSocket<Connection>, frame: Uint8Array, receivedAtMs: number): void => {
+    let env: Envelope;
+    try {
+      env = decodeEnvelope(frame);
+    } catch (err) {
+      badFrame(ws, `a frame of ${frame.byteLength} bytes is not a clientmt5.v1.Envelope: ${(err as Error).message}`);
+      return;
+    }
+    if (env.protocol_version > 1) {
+      badFrame(ws, `protocol_version ${env.protocol_version} is not supported; this backend speaks version 1`);
+      return;
+    }
+    const stream = streamOf(ws.getUserData().clientId);
+    const payload = env.payload;
+    if (payload === 'market_data') {
+      onMarketData(ws, stream, env.market_data as MarketDataStream, receivedAtMs);
+    } else if (payload === 'heartbeat') {
+      server.heartbeats++;
+      ws.send(encodeHeartbeat(Date.now(), stream.lastBatch), true);
+    } else if (payload !== undefined && ACCEPTED_PAYLOADS.has(payload)) {
+      server.other_messages[payload] = (server.other_messages[payload] ?? 0) + 1;
+    } else if (payload === undefined) {
+      badFrame(ws, 'the Envelope carries no payload (or only fields this backend does not know)');
+    } else {
+      badFrame(ws, `payload "${payload}" travels from the backend to the client, not the other way`);
+    }
+  };
+
+  const app = uws.App();
+  app.ws<Connection>(path, {
+    maxPayloadLength: MAX_FRAME_BYTES,
+    maxBackpressure: 4 * 1024 * 1024,
+    idleTimeout: 120,
+    sendPingsAutomatically: true,
+    upgrade: (res, req, context) => {
+      const authorization = req.getHeader('authorization');
+      const key = req.getHeader('sec-websocket-key');
+      const protocol = req.getHeader('sec-websocket-protocol');
+      const extensions = req.getHeader('sec-websocket-extensions');
+      let clientId: string;
+      try {
+        clientId = verifyJwt(bearerToken(authorization), opts.jwtSecret).sub;
+      } catch (err) {
+        server.auth_rejected++;
+        res.writeStatus('401 Unauthorized')
+          .writeHeader('WWW-Authenticate', 'Bearer realm="client-mt5", error="invalid_token"')
+          .writeHeader('Content-Type', 'text/plain; charset=utf-8')
+          .end(`${(err as ClientMt5Error).message}\n`);
+        return;
+      }
+      res.upgrade<Connection>({ clientId }, key, protocol, extensions, context);
+    },
+    open: (ws) => {
+      const { clientId } = ws.getUserData();
+      const previous = open.get(clientId);
+      open.set(clientId, ws);
+      server.connections++;
+      server.connections_total++;
+      streamOf(clientId);
+      if (previous !== undefined) previous.end(CLOSE_REPLACED, 'replaced by a newer connection of the same client');
+    },
+    message: (ws, message, isBinary) => {
+      const receivedAtMs = performance.timeOrigin + performance.now();
+      if (!isBinary) {
+        badFrame(ws, 'text frames are not part of the backend protocol: send one binary clientmt5.v1.Envelope per frame');
+        return;
+      }
+      // `message` is only valid during this callback: the recorder copies, decoding copies out.
+      const frame = new Uint8Array(message);
+      recorder?.record(frame);
+      try {
+        onFrame(ws, frame, receivedAtMs);
+      } catch (err) {
+        process.stderr.write(`client-mt5 backend: internal error on a frame: ${(err as Error).stack ?? String(err)}\n`);
+        badFrame(ws, `the backend failed on this frame: ${(err as Error).message}`);
+      }
+    },
+    close: (ws) => {
+      server.connections--;
+      const { clientId } = ws.getUserData();
+      if (open.get(clientId) === ws) open.delete(clientId);
+    },
+  });
+  app.get('/healthz', (res) => {
+    res.writeHeader('Content-Type', 'text/plain').end('ok\n');
+  });
+  app.get('/stats', (res) => {
+    res.writeHeader('Content-Type', 'application/json').end(JSON.stringify(stats()));
+  });
+  app.any('/*', (res, req) => {
+    res.writeStatus('404 Not Found').end(`no route ${req.getMethod().toUpperCase()} ${req.getUrl()}; the WebSocket endpoint is ${path}\n`);
+  });
+
+  const listenSocket = await new Promise<us_listen_socket>((resolve, reject) => {
+    app.listen(host, port, (socket) => {
+      if (socket) resolve(socket);
+      else reject(new ClientMt5Error('BACKEND_LISTEN', `the reference backend cannot listen on ${host}:${port} (in use, or not a local address)`));
+    });
+  }).catch(async (err: unknown) => {
+    await recorder?.close();
+    throw err;
+  });
+  const boundPort = uws.us_socket_local_port(listenSocket);
+
+  function stats(): BackendStats {
+    const record = recorder === undefined ? undefined : { path: recorder.path, frames: recorder.frames, bytes: recorder.bytes };
+    return buildStats(server, counters, checker, latency, clients, new Set(open.keys()), record);
+  }
+
+  let closing: Promise<void> | undefined;
+  return {
+    port: boundPort,
+    url: `ws://${urlHost(host)}:${boundPort}${path}`,
+    stats,
+    close() {
+      closing ??= (async () => {
+        uws.us_listen_socket_close(listenSocket);
+        for (const ws of [...open.values()]) ws.end(1001, 'backend shutting down');
+        await recorder?.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+/** The token of an `Authorization: Bearer <token>` header, or a BACKEND_AUTH error saying what is wrong. */
+function bearerToken(header: string): string {
+  if (header === '') throw new ClientMt5Error('BACKEND_AUTH', 'missing "Authorization: Bearer <jwt>" header');
+  const match = /^Bearer +(\S+)\s*$/i.exec(header);
+  if (match === null) throw new ClientMt5Error('BACKEND_AUTH', 'the Authorization header must be "Bearer <jwt>"');
+  return match[1];
+}
+
+/** A host usable in a URL: wildcard addresses become loopback, IPv6 gets brackets. */
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') ? `[${host}]` : host;
+}
