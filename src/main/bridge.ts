@@ -108,7 +108,7 @@ export class Bridge {
     for (const ring of this.inputs) ring.close();
     const drained = new Promise<void>((resolve) => { this.drainedResolve = resolve; });
     this.transport?.postMessage({ type: 'drain' });
-    const ok = await Promise.race([drained.then(() => true), sleep(Math.max(0, deadline - performance.now())).then(() => false)]);
+    const ok = await within(drained, Math.max(0, deadline - performance.now()));
     if (!ok) this.log('warn', `drain timed out after ${timeoutMs} ms with ${this.transportStats[5]} unacked batch(es)`);
     return ok;
   }
@@ -123,7 +123,7 @@ export class Bridge {
     if (transport) {
       const exited = new Promise<void>((resolve) => transport.once('exit', () => resolve()));
       transport.postMessage({ type: 'stop' });
-      await Promise.race([exited, sleep(2000)]);
+      await within(exited, 2000);
       await transport.terminate();
     }
     await Promise.all(this.computeWorkers.map((w) => w.terminate()));
@@ -197,4 +197,12 @@ export class Bridge {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** True if `promise` settles within `ms`; the timer does not outlive it (it would hold the process). */
+function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    void promise.then(() => { clearTimeout(timer); resolve(true); });
+  });
 }

@@ -90,11 +90,17 @@ export async function runDemo(o: DemoOptions): Promise<number> {
   }, config.statusIntervalMs);
 
   await new Promise<void>((resolve) => {
-    const done = () => resolve();
-    process.once('SIGINT', done);
-    process.once('SIGTERM', done);
-    if (o.durationS !== undefined) setTimeout(done, o.durationS * 1000);
-    const check = setInterval(() => { if (fatal) { clearInterval(check); done(); } }, 100);
+    const timers: NodeJS.Timeout[] = [];
+    const done = () => {
+      process.off('SIGINT', done);
+      process.off('SIGTERM', done);
+      for (const t of timers) clearTimeout(t);
+      resolve();
+    };
+    process.on('SIGINT', done);
+    process.on('SIGTERM', done);
+    if (o.durationS !== undefined) timers.push(setTimeout(done, o.durationS * 1000));
+    timers.push(setInterval(() => { if (fatal) done(); }, 100));
   });
   clearInterval(status);
 

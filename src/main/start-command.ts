@@ -23,8 +23,13 @@ export async function runStart(options: { file?: string; overrides: Record<strin
     prev = now;
   }, config.statusIntervalMs);
   await new Promise<void>((resolve) => {
-    process.once('SIGINT', () => resolve());
-    process.once('SIGTERM', () => resolve());
+    const done = () => {
+      process.off('SIGINT', done);
+      process.off('SIGTERM', done);
+      resolve();
+    };
+    process.on('SIGINT', done);
+    process.on('SIGTERM', done);
   });
   clearInterval(status);
   log('info', 'stopping: draining rings and waiting for the backend to ack');
