@@ -1,0 +1,108 @@
+/**
+ * `client-mt5 ea-sim`: the simulated EA as a process. Forked with an IPC channel (the demo does
+ * that) it reports `{type:'connected'}` after the welcome, answers `{type:'stats'}` with
+ * `{type:'stats', stats}`, and on `{type:'stop'}` (or SIGINT/SIGTERM, or the end of a bounded run)
+ * stops cleanly, sends `{type:'stopped', stats}` and lets the process exit 0. The final stats are
+ * also printed as one JSON line on stdout.
+ */
+import { parseArgs } from 'node:util';
+import { ClientMt5Error } from '../shared/errors.js';
+import { EA_SIM_DEFAULTS, startEaSim, type EaSimHandle, type EaSimOptions } from './ea-sim.js';
+import { MAX_SIM_SYMBOLS } from './symbols.js';
+
+export const EA_SIM_USAGE = `client-mt5 ea-sim [options]   the simulated EA (a real client of the EA link)
+  --url URL              EA link (default ${EA_SIM_DEFAULTS.url})
+  --token T              the bridge's eaLink.token (or env CLIENT_MT5_EA_TOKEN)
+  --rate N               average ticks/s over all symbols (default ${EA_SIM_DEFAULTS.ratePerS})
+  --symbols N            symbols: the ten majors, then crosses (default ${EA_SIM_DEFAULTS.symbols})
+  --invalid-rate F       fraction of bad ticks the bridge must reject (default ${EA_SIM_DEFAULTS.invalidRate})
+  --duration S           stop S seconds after the bridge's welcome
+  --ticks N              stop after N ticks
+  --seed N               seed of the quote stream (default ${EA_SIM_DEFAULTS.seed})
+  --server-offset-s S    broker server clock minus UTC (default ${EA_SIM_DEFAULTS.serverOffsetS})
+  --timer-ms MS          period of the EA's timer (default ${EA_SIM_DEFAULTS.timerMs})
+`;
+
+type Env = Record<string, string | undefined>;
+
+/** Command-line arguments (and CLIENT_MT5_EA_TOKEN) to startEaSim options; throws CLI_USAGE. */
+export function parseEaSimArgs(argv: string[], env: Env = process.env): EaSimOptions {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      url: { type: 'string' }, token: { type: 'string' }, rate: { type: 'string' }, symbols: { type: 'string' },
+      'invalid-rate': { type: 'string' }, duration: { type: 'string' }, ticks: { type: 'string' },
+      seed: { type: 'string' }, 'server-offset-s': { type: 'string' }, 'timer-ms': { type: 'string' },
+    },
+  });
+  const token = values.token ?? env.CLIENT_MT5_EA_TOKEN;
+  if (!token) throw new ClientMt5Error('CLI_USAGE', 'ea-sim needs the EA link token: --token T or CLIENT_MT5_EA_TOKEN');
+  const url = values.url ?? EA_SIM_DEFAULTS.url;
+  if (!/^wss?:\/\/[^\s/]+/.test(url)) throw new ClientMt5Error('CLI_USAGE', `--url must be a ws:// URL, got "${url}"`);
+  return {
+    url,
+    token,
+    ratePerS: flag('rate', values.rate, 0.001, 10_000_000, false),
+    symbols: flag('symbols', values.symbols, 1, MAX_SIM_SYMBOLS, true),
+    invalidRate: flag('invalid-rate', values['invalid-rate'], 0, 1, false),
+    durationS: flag('duration', values.duration, 0.001, 1e9, false),
+    ticks: flag('ticks', values.ticks, 1, Number.MAX_SAFE_INTEGER, true),
+    seed: flag('seed', values.seed, 0, 2 ** 32 - 1, true),
+    serverOffsetS: flag('server-offset-s', values['server-offset-s'], -86400, 86400, true),
+    timerMs: flag('timer-ms', values['timer-ms'], 1, 1000, true),
+  };
+}
+
+function flag(name: string, value: string | undefined, min: number, max: number, integer: boolean): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
+    throw new ClientMt5Error('CLI_USAGE', `--${name} must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max}, got "${value}"`);
+  }
+  return n;
+}
+
+/** Runs the simulated EA until its bounded run ends, it is told to stop, or the link fails for good. */
+export async function runEaSimCommand(argv: string[]): Promise<void> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(EA_SIM_USAGE);
+    return;
+  }
+  const options = parseEaSimArgs(argv);
+  const abort = new AbortController();
+  let handle: EaSimHandle | null = null;
+  const stop = () => {
+    if (handle) void handle.stop();
+    else abort.abort();
+  };
+  const onIpc = (msg: { type?: string }) => {
+    if (msg?.type === 'stats' && handle) process.send?.({ type: 'stats', stats: handle.stats() });
+    else if (msg?.type === 'stop') stop();
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  if (process.send) process.on('message', onIpc);
+  try {
+    try {
+      handle = await startEaSim({ ...options, signal: abort.signal });
+    } catch (err) {
+      if (abort.signal.aborted) return; // stopped before the bridge answered: nothing to report
+      throw err;
+    }
+    process.send?.({ type: 'connected' });
+    await handle.done;
+    const stats = handle.stats();
+    process.stdout.write(`${JSON.stringify(stats)}\n`);
+    if (process.send) {
+      await new Promise<void>((resolve) => process.send?.({ type: 'stopped', stats }, undefined, {}, () => resolve()));
+    }
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    if (process.send) {
+      process.off('message', onIpc);
+      process.disconnect?.();
+    }
+  }
+}
