@@ -18,6 +18,8 @@ export interface SymbolStats {
 export interface BridgeStats {
   ready_ms: number;
   ea_connected: boolean;
+  /** The EA is told to hold back ticks (a lane's ring was full). */
+  ea_paused: boolean;
   ea_sessions: number;
   ea_protocol_errors: number;
   ingest: IngestStats;
@@ -75,6 +77,7 @@ export function collectStats(bridge: Bridge): BridgeStats {
   return {
     ready_ms: bridge.readyMs,
     ea_connected: bridge.eaLink.stats.connected,
+    ea_paused: bridge.ingest.isPaused,
     ea_sessions: bridge.eaLink.stats.sessions,
     ea_protocol_errors: bridge.eaLink.stats.protocolErrors,
     ingest: { ...bridge.ingest.stats },

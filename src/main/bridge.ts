@@ -16,10 +16,7 @@ import { Worker } from 'node:worker_threads';
 import type { Config } from '../shared/config.js';
 import { compileEngineModule } from '../shared/engine-module.js';
 import { ClientMt5Error, fromWire, type WireError } from '../shared/errors.js';
-import {
-  createLaneStats, createSymbolNames, createSymbolTable, createTransportStats, LS_HEADER,
-  LS_SYM_COUNT_AT_LAST, LS_SYM_FIELDS, LS_SYM_LAST_TIME_MSC,
-} from '../shared/lanes.js';
+import { createLaneStats, createSymbolNames, createSymbolTable, createTransportStats } from '../shared/lanes.js';
 import { INPUT_RING_LAYOUT, OUTPUT_RING_LAYOUT } from '../shared/ring-layout.js';
 import { Doorbell, SpscRing } from '../shared/ring.js';
 import { collectStats, type BridgeStats } from './bridge-stats.js';
@@ -62,7 +59,7 @@ export class Bridge {
     this.eaLink = new EaLink({
       ...config.eaLink,
       registry: this.registry,
-      cursorOf: (id, offsetMs) => this.cursorOf(id, offsetMs),
+      cursorOf: (id) => this.ingest.cursorOf(id),
       log: (level, message) => log(level, message),
     });
     this.ingest = new Ingest(this.inputs, this.registry, {
@@ -127,16 +124,6 @@ export class Bridge {
       await transport.terminate();
     }
     await Promise.all(this.computeWorkers.map((w) => w.terminate()));
-  }
-
-  private cursorOf(id: number, offsetMs: number): { time_msc: number; count_at_msc: number } {
-    const entry = this.registry.get(id);
-    if (!entry) return { time_msc: 0, count_at_msc: 0 };
-    const s = this.laneStats[entry.lane];
-    const base = LS_HEADER + id * LS_SYM_FIELDS;
-    const time = s[base + LS_SYM_LAST_TIME_MSC];
-    if (!(time > 0)) return { time_msc: 0, count_at_msc: 0 };
-    return { time_msc: time + offsetMs, count_at_msc: s[base + LS_SYM_COUNT_AT_LAST] };
   }
 
   private async startWorkers(): Promise<void> {

@@ -1,6 +1,7 @@
 /**
  * Binary tick frames from the EA (layout in src/shared/protocol.ts and docs/protocol.md).
- * One FrameReader is reused for every frame: no allocation per frame or per tick.
+ * One FrameReader is reused for every frame: nothing is allocated per tick (one DataView per frame,
+ * since uWS hands each message over in a fresh ArrayBuffer).
  */
 import {
   BACKFILL_EXTRA_BYTES, FH_COUNT, FH_SYMBOL_ID, FH_TYPE, FH_VERSION, FRAME_HEADER_BYTES, FRAME_TICKS,
@@ -45,6 +46,9 @@ export class FrameReader {
     } else if (this.type === FRAME_TICKS_BACKFILL) {
       if (len < FRAME_HEADER_BYTES + BACKFILL_EXTRA_BYTES) return this.fail(`backfill frame of ${len} bytes has no captured_at_ms`);
       this.capturedAtMs = view.getFloat64(FRAME_HEADER_BYTES, true);
+      if (!Number.isFinite(this.capturedAtMs) || this.capturedAtMs <= 0) {
+        return this.fail(`backfill frame with captured_at_ms ${this.capturedAtMs}, expected a UTC time in ms`);
+      }
       offset += BACKFILL_EXTRA_BYTES;
     } else {
       return this.fail(`unknown frame type ${this.type}`);
@@ -97,6 +101,25 @@ export class FrameReader {
       recv[slot] = recvMs;
       captured[slot] = capturedMs;
     }
+  }
+
+  /**
+   * Advances the symbol's resume cursor over this frame's ticks (server clock), as docs/protocol.md
+   * defines it: a position in the EA's stream, `cursors[2 * id]` the running maximum of time_msc and
+   * `cursors[2 * id + 1]` how many ticks the bridge took in at or before it since it last moved.
+   */
+  advanceCursor(cursors: Float64Array): void {
+    const view = this.view;
+    const c = this.symbolId * 2;
+    let time = cursors[c];
+    let count = cursors[c + 1];
+    let p = this.recordsOffset + MT_TIME_MSC;
+    for (let i = 0; i < this.count; i++, p += MQLTICK_BYTES) {
+      const t = view.getUint32(p, true) + view.getInt32(p + 4, true) * 4294967296;
+      if (t > time) { time = t; count = 1; } else count++;
+    }
+    cursors[c] = time;
+    cursors[c + 1] = count;
   }
 
   private fail(message: string): false {

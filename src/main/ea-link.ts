@@ -35,7 +35,7 @@ export interface EaLinkOptions {
   token: string;
   registry: SymbolRegistry;
   /** Resume cursor (on the EA's server clock) for a symbol id. */
-  cursorOf(id: number, offsetMs: number): ResumeCursor;
+  cursorOf(id: number): ResumeCursor;
   onSession?(info: EaSessionInfo | null): void;
   log(level: 'info' | 'warn' | 'error', message: string): void;
 }
@@ -183,7 +183,7 @@ export class EaLink {
       protocol: PROTOCOL_VERSION,
       session_id: String(session.id),
       max_ticks_per_frame: MAX_TICKS_PER_FRAME,
-      symbols: entries.map((e) => ({ name: e.name, id: e.id, cursor: o.cursorOf(e.id, session.offsetMs) })),
+      symbols: entries.map((e) => ({ name: e.name, id: e.id, cursor: o.cursorOf(e.id) })),
     } satisfies BridgeToEaMessage), false);
     o.log('info', `EA session ${session.id}: account ${hello.account.login}@${hello.account.server}, ` +
       `${entries.length} symbols, server clock UTC${hello.server_time_offset_s >= 0 ? '+' : ''}${hello.server_time_offset_s / 3600}h`);

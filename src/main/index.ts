@@ -20,7 +20,9 @@ const USAGE = `client-mt5 <command> [options]
                  --seed N      seed of the simulated quotes
   start        the bridge: --config FILE [--workers N]   (what pm2 runs)
   backend      the reference backend: [--host H] [--port N] [--jwt-secret S] [--record FILE]
-  ea-sim       the simulated EA: [--url U] [--token T] [--rate N] [--symbols N] [--invalid-rate F] [--duration S]
+  ea-sim       the simulated EA (\`client-mt5 ea-sim --help\` lists every option):
+                 [--url U] [--token T] [--rate N] [--symbols N] [--invalid-rate F]
+                 [--duration S | --ticks N] [--seed N] [--server-offset-s S] [--timer-ms N]
   indicators   --in FILE.csv --out OUT.csv [--in ... --out ...] [--threads N]
   config check --config FILE   validate a configuration file and print the result
 `;

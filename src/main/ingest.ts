@@ -8,7 +8,8 @@
  * The socket thread never blocks and never drops: a frame that does not fit waits in the lane's
  * backlog, whose size is bounded because the EA stops sending once it is told to pause.
  */
-import { FRAME_TICKS_BACKFILL } from '../shared/protocol.js';
+import { MAX_SYMBOLS } from '../shared/lanes.js';
+import { FRAME_TICKS_BACKFILL, type ResumeCursor } from '../shared/protocol.js';
 import type { SpscRing } from '../shared/ring.js';
 import { FrameReader } from './ea-frame.js';
 import type { SymbolRegistry } from './symbol-registry.js';
@@ -25,22 +26,27 @@ export interface IngestStats {
   backfillTicks: number;
   badFrames: number;
   unknownSymbolFrames: number;
-  backlogFrames: number;
+  framesHeld: number;
   backlogMaxFrames: number;
   pauses: number;
 }
+
+/** How far ahead of receipt a backfill frame's capture time may be (clock skew between threads). */
+const CAPTURED_AHEAD_LIMIT_MS = 1000;
 
 export type IngestResult = 'ok' | 'bad-frame' | 'unknown-symbol';
 
 export class Ingest {
   readonly stats: IngestStats = {
-    frames: 0, ticks: 0, backfillTicks: 0, badFrames: 0, unknownSymbolFrames: 0, backlogFrames: 0, backlogMaxFrames: 0, pauses: 0,
+    frames: 0, ticks: 0, backfillTicks: 0, badFrames: 0, unknownSymbolFrames: 0, framesHeld: 0, backlogMaxFrames: 0, pauses: 0,
   };
   readonly reader = new FrameReader();
   private readonly backlog: HeldFrame[][];
   private paused = false;
   private drainTimer: NodeJS.Timeout | null = null;
   private readonly drainReader = new FrameReader();
+  /** Per symbol id: [time_msc (server clock), count_at_msc] over every tick taken in. */
+  private readonly cursors = new Float64Array(MAX_SYMBOLS * 2);
 
   constructor(
     private readonly rings: readonly SpscRing[],
@@ -66,9 +72,16 @@ export class Ingest {
       this.stats.unknownSymbolFrames++;
       return 'unknown-symbol';
     }
+    if (reader.type === FRAME_TICKS_BACKFILL && reader.capturedAtMs > recvMs + CAPTURED_AHEAD_LIMIT_MS) {
+      // A capture time ahead of our clock would make stale ticks look fresh.
+      reader.error = `backfill frame captured_at_ms ${reader.capturedAtMs} is ${Math.round(reader.capturedAtMs - recvMs)} ms ahead of the bridge's clock`;
+      this.stats.badFrames++;
+      return 'bad-frame';
+    }
     this.stats.frames++;
     this.stats.ticks += reader.count;
     if (reader.type === FRAME_TICKS_BACKFILL) this.stats.backfillTicks += reader.count;
+    reader.advanceCursor(this.cursors);
     const ring = this.rings[lane];
     const held = this.backlog[lane];
     if (held.length === 0 && ring.claimable() >= reader.count) {
@@ -77,7 +90,7 @@ export class Ingest {
       return 'ok';
     }
     held.push({ bytes: frame.slice(0), offsetMs, recvMs });
-    this.stats.backlogFrames++;
+    this.stats.framesHeld++;
     const total = this.backlogFrames();
     if (total > this.stats.backlogMaxFrames) this.stats.backlogMaxFrames = total;
     if (!this.paused) {
@@ -87,6 +100,11 @@ export class Ingest {
     }
     this.scheduleDrain();
     return 'ok';
+  }
+
+  /** Where the EA should continue a symbol after a reconnect: what the bridge took in (server clock). */
+  cursorOf(id: number): ResumeCursor {
+    return { time_msc: this.cursors[2 * id], count_at_msc: this.cursors[2 * id + 1] };
   }
 
   backlogFrames(): number {

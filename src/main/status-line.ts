@@ -4,7 +4,7 @@ import type { BridgeStats } from './bridge-stats.js';
 export function statusLine(now: BridgeStats, prev: BridgeStats, intervalMs: number, extra = ''): string {
   const rate = (a: number, b: number) => Math.round(((a - b) * 1000) / intervalMs);
   const t = now.transport;
-  const ea = now.ea_connected ? (now.ingest.backlogFrames > 0 ? 'paused' : 'on') : 'off';
+  const ea = now.ea_connected ? (now.ea_paused ? 'paused' : 'on') : 'off';
   return [
     `ea ${ea}`,
     `in ${rate(now.ingest.ticks, prev.ingest.ticks)}/s`,

@@ -26,8 +26,7 @@ export function createSymbolTable(): Float64Array {
   return new Float64Array(new SharedArrayBuffer(MAX_SYMBOLS * SYM_FIELDS * 8));
 }
 
-// Lane statistics: a header, then per symbol [accepted, rejected, ...REASON_COUNT reasons,
-// last accepted time_msc (UTC), accepted ticks at that millisecond].
+// Lane statistics: a header, then per symbol [accepted, rejected, ...REASON_COUNT reasons].
 export const LS_TICKS_IN = 0;
 export const LS_ACCEPTED = 1;
 export const LS_REJECTED = 2;
@@ -37,9 +36,7 @@ export const LS_HEADER = 8;
 export const LS_SYM_ACCEPTED = 0;
 export const LS_SYM_REJECTED = 1;
 export const LS_SYM_REASON0 = 2;
-export const LS_SYM_LAST_TIME_MSC = 2 + REASON_COUNT;
-export const LS_SYM_COUNT_AT_LAST = 3 + REASON_COUNT;
-export const LS_SYM_FIELDS = 4 + REASON_COUNT;
+export const LS_SYM_FIELDS = 2 + REASON_COUNT;
 
 export function createLaneStats(): Float64Array {
   return new Float64Array(new SharedArrayBuffer((LS_HEADER + MAX_SYMBOLS * LS_SYM_FIELDS) * 8));

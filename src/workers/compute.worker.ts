@@ -17,8 +17,7 @@ import {
   OUT_I32_FLAGS, OUT_I32_QUALITY, OUT_I32_SYMBOL, REASON_COUNT,
 } from '../shared/ring-layout.js';
 import {
-  LS_ACCEPTED, LS_BATCHES, LS_HEADER, LS_OUTPUT_WAITS, LS_REJECTED, LS_SYM_COUNT_AT_LAST, LS_SYM_FIELDS,
-  LS_SYM_LAST_TIME_MSC, LS_SYM_REASON0, LS_SYM_ACCEPTED, LS_SYM_REJECTED, LS_TICKS_IN, MAX_SYMBOLS,
+  LS_ACCEPTED, LS_BATCHES, LS_HEADER, LS_OUTPUT_WAITS, LS_REJECTED, LS_SYM_FIELDS, LS_SYM_REASON0, LS_SYM_ACCEPTED, LS_SYM_REJECTED, LS_TICKS_IN, MAX_SYMBOLS,
   SYM_DEFINED, SYM_FIELDS, SYM_FUTURE_TOLERANCE_MS, SYM_MAX_SPREAD_POINTS, SYM_POINT, SYM_SPIKE_FACTOR,
   SYM_SPIKE_MIN_POINTS, SYM_STALE_MS,
 } from '../shared/lanes.js';
@@ -150,11 +149,10 @@ function run(): void {
         if (mask2[i] !== 0) continue;
         const slot = w & wmask;
         const symbol = engine.inSymbol[i];
-        const time = engine.inTimeMsc[i];
         outSymbol[slot] = symbol;
         outFlags[slot] = engine.inFlags[i];
         outQuality[slot] = engine.outQuality[i];
-        outTime[slot] = time;
+        outTime[slot] = engine.inTimeMsc[i];
         outBid[slot] = engine.inBid[i];
         outAsk[slot] = engine.inAsk[i];
         outLast[slot] = engine.inLast[i];
@@ -163,9 +161,6 @@ function run(): void {
         outRecv[slot] = recvOfRow[i];
         outSeq[slot] = engine.outSeq[i];
         for (let k = 0; k < INDICATOR_COUNT; k++) outInd[k][slot] = engine.outInd[k][i];
-        const sbase = LS_HEADER + symbol * LS_SYM_FIELDS;
-        if (stats[sbase + LS_SYM_LAST_TIME_MSC] === time) stats[sbase + LS_SYM_COUNT_AT_LAST]++;
-        else { stats[sbase + LS_SYM_LAST_TIME_MSC] = time; stats[sbase + LS_SYM_COUNT_AT_LAST] = 1; }
         w++;
       }
       output.publish(accepted);

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import WebSocket from 'ws';
 import { Bridge } from '../../src/main/bridge.js';
 import { parseConfig } from '../../src/shared/config.js';
-import { FRAME_TICKS, MQLTICK_BYTES, PROTOCOL_VERSION, type HelloMessage } from '../../src/shared/protocol.js';
+import { FRAME_TICKS, FRAME_TICKS_BACKFILL, MQLTICK_BYTES, PROTOCOL_VERSION, type HelloMessage } from '../../src/shared/protocol.js';
 
 const TOKEN = 'integration-token';
 let bridge: Bridge;
@@ -55,14 +55,16 @@ async function until(cond: () => boolean, what: string): Promise<void> {
   }
 }
 
-function tickFrame(symbolId: number, ticks: Array<{ timeMsc: number; bid: number; ask: number }>): Buffer {
-  const buf = Buffer.alloc(8 + ticks.length * MQLTICK_BYTES);
-  buf.writeUInt8(FRAME_TICKS, 0);
+function tickFrame(symbolId: number, ticks: Array<{ timeMsc: number; bid: number; ask: number }>, capturedAtMs?: number): Buffer {
+  const extra = capturedAtMs === undefined ? 0 : 8;
+  const buf = Buffer.alloc(8 + extra + ticks.length * MQLTICK_BYTES);
+  buf.writeUInt8(capturedAtMs === undefined ? FRAME_TICKS : FRAME_TICKS_BACKFILL, 0);
+  if (capturedAtMs !== undefined) buf.writeDoubleLE(capturedAtMs, 8);
   buf.writeUInt8(PROTOCOL_VERSION, 1);
   buf.writeUInt16LE(symbolId, 2);
   buf.writeUInt32LE(ticks.length, 4);
   ticks.forEach((t, i) => {
-    const p = 8 + i * MQLTICK_BYTES;
+    const p = 8 + extra + i * MQLTICK_BYTES;
     buf.writeBigInt64LE(BigInt(Math.floor(t.timeMsc / 1000)), p);
     buf.writeDoubleLE(t.bid, p + 8);
     buf.writeDoubleLE(t.ask, p + 16);
@@ -110,15 +112,18 @@ describe('EA link', () => {
     c.ws.send(tickFrame(id, [{ timeMsc: serverNow, bid: 1.08, ask: 1.0801 }]));
     c.ws.send(tickFrame(id, [{ timeMsc: serverNow + 1, bid: 1.08001, ask: 1.08011 }]).subarray(0, 8 + 30)); // truncated record
     c.ws.send(tickFrame(id + 50, [{ timeMsc: serverNow + 2, bid: 1.08, ask: 1.0801 }])); // symbol never assigned
+    // A backfill frame claiming to be captured a minute in our future would let stale ticks pass.
+    c.ws.send(tickFrame(id, [{ timeMsc: serverNow + 2, bid: 1.08, ask: 1.0801 }], Date.now() + 60_000));
     c.ws.send(tickFrame(id, [{ timeMsc: serverNow + 3, bid: 1.08002, ask: 1.08012 }, { timeMsc: serverNow + 3, bid: 1.08003, ask: 1.08013 }]));
 
     await until(() => bridge.stats().ticks_processed - before.ticks_processed >= 3, 'three ticks processed');
-    await until(() => c.messages.filter((m) => m.type === 'error').length >= 2, 'two errors');
+    await until(() => c.messages.filter((m) => m.type === 'error').length >= 3, 'three errors');
     const errors = c.messages.filter((m) => m.type === 'error');
-    expect(errors.map((e) => e.code)).toEqual(['EA_BAD_FRAME', 'EA_UNKNOWN_SYMBOL']);
+    expect(errors.map((e) => e.code)).toEqual(['EA_BAD_FRAME', 'EA_UNKNOWN_SYMBOL', 'EA_BAD_FRAME']);
     expect(String(errors[0].message)).toMatch(/38 bytes for 1 ticks, expected 68/);
+    expect(String(errors[2].message)).toMatch(/captured_at_ms .* ahead of the bridge's clock/);
     const after = bridge.stats();
-    expect(after.ingest.badFrames - before.ingest.badFrames).toBe(1);
+    expect(after.ingest.badFrames - before.ingest.badFrames).toBe(2);
     expect(after.ingest.unknownSymbolFrames - before.ingest.unknownSymbolFrames).toBe(1);
     // The three good ticks were all accepted: the bad frames in between cost nothing.
     expect(after.ticks_accepted - before.ticks_accepted).toBe(3);
