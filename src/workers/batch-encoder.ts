@@ -119,12 +119,11 @@ export class BatchEncoder {
     return n;
   }
 
-  /** Encodes the open batch as batch `sequence` and empties it. */
-  seal(sequence: number): Uint8Array {
+  /** Encodes the open batch as batch `sequence`, sealed at `nowMs` (UTC), and empties it. */
+  seal(sequence: number, nowMs: number = Date.now()): Uint8Array {
     const ticks = this.ticks;
     ticks.length = this.count;
     for (let i = 0; i < this.count; i++) ticks[i] = this.pool[i];
-    const nowMs = Date.now();
     this.stream.batch_sequence = sequence;
     this.stream.batch_time = Math.floor(nowMs / 1000);
     this.stream.batch_time_msc = nowMs;
