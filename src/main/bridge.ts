@@ -47,6 +47,9 @@ export class Bridge {
   private transport: Worker | null = null;
   private stopping = false;
   private drainedResolve: (() => void) | null = null;
+  private linkOpened!: () => void;
+  /** Resolves when the backend link first opens. */
+  readonly backendLinkOpen = new Promise<void>((resolve) => { this.linkOpened = resolve; });
 
   private constructor(readonly config: Readonly<Config>, private readonly log: Logger, private readonly events: BridgeEvents) {
     const lanes = config.workers;
@@ -82,6 +85,11 @@ export class Bridge {
     log('info', `bridge ready in ${bridge.readyMs.toFixed(0)} ms: EA link ws://${config.eaLink.host}:${bridge.eaLink.port}${config.eaLink.path}, ` +
       `${config.workers} compute worker(s), backend ${config.backend.endpoints.join(' then ')}`);
     return bridge;
+  }
+
+  /** True if the backend link opened within `timeoutMs` (ticks that arrive before are kept, not lost). */
+  waitForBackend(timeoutMs: number): Promise<boolean> {
+    return within(this.backendLinkOpen, timeoutMs);
   }
 
   get eaPort(): number {
@@ -153,6 +161,7 @@ export class Bridge {
     t.on('message', (msg: { type: string; state?: string; endpoint?: string; reason?: string; code?: string; message?: string; error?: WireError }) => {
       if (msg.type === 'link') {
         this.linkState = { open: msg.state === 'open', endpoint: msg.endpoint ?? '', lastError: msg.reason ?? this.linkState.lastError };
+        if (msg.state === 'open') this.linkOpened();
         this.log(msg.state === 'open' ? 'info' : 'warn', `backend link ${msg.state}: ${msg.endpoint}${msg.reason ? ` (${msg.reason})` : ''}`);
       } else if (msg.type === 'backend-error') {
         this.linkState.lastError = `${msg.code}: ${msg.message}`;
