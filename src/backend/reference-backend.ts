@@ -14,6 +14,7 @@
  */
 import { ClientMt5Error } from '../shared/errors.js';
 import { verifyJwt } from '../shared/jwt.js';
+import { warmUpBackend } from './warm-up.js';
 import { loadUws } from '../shared/uws-native.js';
 import type { us_listen_socket, WebSocket } from '@trufflesuite/uws-js-unofficial';
 import { buildStats, newServerCounters, type BackendStats } from './backend-stats.js';
@@ -71,6 +72,7 @@ export async function startBackend(opts: BackendOptions): Promise<BackendHandle>
   const port = opts.port ?? 0;
   if (!path.startsWith('/')) throw new ClientMt5Error('CLI_USAGE', `backend path must start with "/", got "${path}"`);
 
+  warmUpBackend();
   const server = newServerCounters();
   const counters = newStreamCounters();
   const checker = new IndicatorChecker(opts.mismatchTolerance ?? DEFAULT_MISMATCH_TOLERANCE);

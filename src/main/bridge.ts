@@ -172,7 +172,7 @@ export class Bridge {
         this.fatal(fromWire(msg.error), 'transport worker');
       }
     });
-    online.push(new Promise((resolve) => t.once('online', () => resolve())));
+    online.push(new Promise((resolve) => t.on('message', (m: { type: string }) => { if (m.type === 'ready') resolve(); })));
     this.transport = t;
     await Promise.all(online);
   }

@@ -40,6 +40,7 @@ export type TransportCommand = { type: 'drain' } | { type: 'stop' };
 export type TransportEvent =
   | { type: 'link'; state: 'open' | 'closed'; endpoint: string; reason?: string }
   | { type: 'backend-error'; code: string; message: string }
+  | { type: 'ready' }
   | { type: 'drained'; unacked: number }
   | { type: 'error'; error: { code: string; message: string } };
 
@@ -142,6 +143,9 @@ function finished(): boolean {
 
 async function loop(): Promise<void> {
   link.start();
+  // ~20k made-up ticks through the encoder while the link connects: no real tick waits on cold code.
+  encoder.warmUp(Math.max(2, Math.ceil(20000 / encoder.capacity)));
+  post({ type: 'ready' });
   while (!stopped) {
     const seen = doorbell.value();
     const taken = pump();

@@ -85,4 +85,30 @@ describe('BatchEncoder (Envelope{MarketDataStream} codec round trip)', () => {
     const seqs = [...first, ...second, ...third].map((t) => t.sequence_number);
     expect(seqs).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
   });
+
+  test('integers at every varint length boundary decode to the same number', () => {
+    const names = createSymbolNames();
+    writeSymbolName(names, 0, 'EURUSD');
+    const values = [1, 127, 128, 16383, 16384, 2 ** 21, 2 ** 28 - 1, 2 ** 28, 2 ** 31 - 1, 2 ** 31, 2 ** 32 - 1, 2 ** 32,
+      2 ** 35, 2 ** 42 + 12345, 2 ** 49 - 1, 2 ** 49, 2 ** 53 - 1];
+    const ring = SpscRing.create(64, OUTPUT_RING_LAYOUT);
+    for (const v of values) {
+      const slot = ring.cursor & ring.mask;
+      ring.i32[OUT_I32_SYMBOL][slot] = 0;
+      ring.f64[OUT_F64_VOLUME][slot] = v;
+      ring.f64[OUT_F64_SEQ][slot] = v;
+      ring.f64[OUT_F64_TIME_MSC][slot] = v;
+      ring.f64[OUT_F64_BID][slot] = 1;
+      ring.f64[OUT_F64_ASK][slot] = 1;
+      for (let k = 0; k < INDICATOR_COUNT; k++) ring.f64[OUT_F64_IND0 + k][slot] = Number.NaN;
+      ring.publish(1);
+    }
+    const encoder = new BatchEncoder(64, names, '');
+    encoder.takeFrom(ring, 64);
+    const ticks = clientmt5.v1.Envelope.decode(encoder.seal(2 ** 40)).market_data!.ticks!;
+    expect(ticks.map((t) => t.volume)).toEqual(values);
+    expect(ticks.map((t) => t.sequence_number)).toEqual(values);
+    expect(ticks.map((t) => t.time_msc)).toEqual(values);
+    expect(ticks.map((t) => t.time)).toEqual(values.map((v) => Math.floor(v / 1000)));
+  });
 });
