@@ -162,7 +162,7 @@ export class Bridge {
       if (msg.type === 'link') {
         this.linkState = { open: msg.state === 'open', endpoint: msg.endpoint ?? '', lastError: msg.reason ?? this.linkState.lastError };
         if (msg.state === 'open') this.linkOpened();
-        this.log(msg.state === 'open' ? 'info' : 'warn', `backend link ${msg.state}: ${msg.endpoint}${msg.reason ? ` (${msg.reason})` : ''}`);
+        this.log(msg.state === 'open' || this.stopping ? 'info' : 'warn', `backend link ${msg.state}: ${msg.endpoint}${msg.reason ? ` (${msg.reason})` : ''}`);
       } else if (msg.type === 'backend-error') {
         this.linkState.lastError = `${msg.code}: ${msg.message}`;
         this.log('warn', `backend error ${msg.code}: ${msg.message}`);

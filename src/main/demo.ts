@@ -10,7 +10,7 @@ import { Bridge } from './bridge.js';
 import type { BridgeStats } from './bridge-stats.js';
 import { Child } from './child.js';
 import { createLogger } from './log.js';
-import { statusLine } from './status-line.js';
+import { runWithStatus } from './status-line.js';
 
 export interface DemoOptions {
   durationS?: number;
@@ -85,27 +85,10 @@ export async function runDemo(o: DemoOptions): Promise<number> {
   process.stdout.write(`client-mt5 demo: simulated EA (${o.symbols} symbols, ${o.rate} ticks/s, ${(o.invalidRate * 100).toFixed(2)}% bad) ` +
     `-> bridge ws://127.0.0.1:${bridge.eaPort}/ea (${o.workers} workers) -> backend ${ready.url}\n`);
 
-  let prev: BridgeStats = bridge.stats();
-  const status = setInterval(() => {
-    const now = bridge.stats();
-    process.stdout.write(`${statusLine(now, prev, config.statusIntervalMs)}\n`);
-    prev = now;
-  }, config.statusIntervalMs);
-
-  await new Promise<void>((resolve) => {
-    const timers: NodeJS.Timeout[] = [];
-    const done = () => {
-      process.off('SIGINT', done);
-      process.off('SIGTERM', done);
-      for (const t of timers) clearTimeout(t);
-      resolve();
-    };
-    process.on('SIGINT', done);
-    process.on('SIGTERM', done);
-    if (o.durationS !== undefined) timers.push(setTimeout(done, o.durationS * 1000));
-    timers.push(setInterval(() => { if (fatal) done(); }, 100));
+  await runWithStatus(() => bridge.stats(), config.statusIntervalMs, {
+    stopAfterMs: o.durationS === undefined ? undefined : o.durationS * 1000,
+    stopWhen: () => fatal !== null,
   });
-  clearInterval(status);
 
   // Stop the source first, then let everything it sent flow through and be acked.
   const simFinal = (await sim.request<{ type: 'stopped'; stats: SimStats }>({ type: 'stop' }, 'stopped')).stats;

@@ -17,3 +17,33 @@ export function statusLine(now: BridgeStats, prev: BridgeStats, intervalMs: numb
     extra,
   ].filter(Boolean).join(' | ');
 }
+
+/**
+ * Prints the status line every `intervalMs` until SIGINT, SIGTERM, `stopAfterMs` or `stopWhen()`
+ * (polled every 100 ms); then stops printing, releases the signal handlers and resolves.
+ */
+export async function runWithStatus(
+  stats: () => BridgeStats,
+  intervalMs: number,
+  options: { stopAfterMs?: number; stopWhen?: () => boolean } = {},
+): Promise<void> {
+  let prev = stats();
+  const timers: NodeJS.Timeout[] = [setInterval(() => {
+    const now = stats();
+    process.stdout.write(`${statusLine(now, prev, intervalMs)}\n`);
+    prev = now;
+  }, intervalMs)];
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      process.off('SIGINT', done);
+      process.off('SIGTERM', done);
+      resolve();
+    };
+    process.on('SIGINT', done);
+    process.on('SIGTERM', done);
+    if (options.stopAfterMs !== undefined) timers.push(setTimeout(done, options.stopAfterMs));
+    const stopWhen = options.stopWhen;
+    if (stopWhen) timers.push(setInterval(() => { if (stopWhen()) done(); }, 100));
+  });
+  for (const t of timers) clearTimeout(t);
+}
