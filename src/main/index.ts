@@ -88,7 +88,12 @@ export async function main(argv: string[]): Promise<number> {
       }
       const { runIndicators } = await import('./indicators-command.js');
       const result = await runIndicators({ inputs, outputs, threads: values.threads ? num('threads', values.threads, 1) : undefined });
-      for (const f of result.files) process.stdout.write(`${f.in} -> ${f.out}: ${f.rows} rows\n`);
+      for (const f of result.files) {
+        process.stdout.write(`${f.in} -> ${f.out}: ${f.rows} rows, indicators on the ${f.priceSource === 'mid' ? 'bid/ask mid' : 'price column'}\n`);
+        if (f.shadowedColumns.length > 0) {
+          process.stdout.write(`  note: the input already had ${f.shadowedColumns.join(', ')}; they are kept, and this engine's values are the last ${13} columns\n`);
+        }
+      }
       return 0;
     }
     case 'config': {
