@@ -82,7 +82,11 @@ export async function runEaSimCommand(argv: string[]): Promise<void> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
-  if (process.send) process.on('message', onIpc);
+  if (process.send) {
+    process.on('message', onIpc);
+    // The parent that runs us (the demo, a benchmark) is gone: stop rather than stream on for nobody.
+    process.once('disconnect', stop);
+  }
   try {
     try {
       handle = await startEaSim({ ...options, signal: abort.signal });
@@ -102,7 +106,8 @@ export async function runEaSimCommand(argv: string[]): Promise<void> {
     process.off('SIGTERM', stop);
     if (process.send) {
       process.off('message', onIpc);
-      process.disconnect?.();
+      process.off('disconnect', stop);
+      if (process.connected) process.disconnect();
     }
   }
 }

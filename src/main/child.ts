@@ -19,7 +19,14 @@ export class Child {
   readonly exited: Promise<number>;
 
   constructor(readonly name: string, args: string[], options: { quiet?: boolean } = {}) {
-    this.proc = fork(BIN, args, { execArgv: process.env.CLIENT_MT5_CHILD_EXEC_ARGV?.split(" ").filter(Boolean) ?? [], stdio: ['ignore', options.quiet ? 'ignore' : 'inherit', 'inherit', 'ipc'] });
+    this.proc = fork(BIN, args, {
+      execArgv: process.env.CLIENT_MT5_CHILD_EXEC_ARGV?.split(' ').filter(Boolean) ?? [],
+      stdio: ['ignore', options.quiet ? 'ignore' : 'inherit', 'inherit', 'ipc'],
+      // Its own process group: a Ctrl-C in the terminal reaches only the parent, which then stops
+      // its children in order over IPC (stopping the backend first would strand unacked batches).
+      // A child whose parent dies sees the IPC channel close and stops by itself.
+      detached: true,
+    });
     this.proc.on('message', (m: Message) => {
       const i = this.waiters.findIndex((w) => w.type === m.type);
       if (i >= 0) this.waiters.splice(i, 1)[0].resolve(m);
