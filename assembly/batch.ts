@@ -9,7 +9,7 @@ import {
 } from './layout';
 import { pushIndicators, resetSeries, writeNoIndicators } from './indicators';
 import { clearSymbol, symbolCounters, symbolSeries, symbolState, validSymbol } from './symbols';
-import { lastTickQuality, REASON_UNCONFIGURED, validateTick } from './validation';
+import { deriveLimits, MASK_BITS, QUALITY_SHIFT, REASON_UNCONFIGURED, validateRow } from './validation';
 
 /**
  * Sets the limits of symbol `id` (its first configuration also clears its state). Returns 0 when
@@ -28,6 +28,7 @@ export function configureSymbol(
   s.futureToleranceMs = futureToleranceMs;
   s.spikeMinPoints = spikeMinPoints;
   s.spikeFactor = spikeFactor;
+  deriveLimits(s);
   s.configured = 1;
   return 1;
 }
@@ -46,30 +47,32 @@ export function symbolQuality(id: i32): f64 {
   return validSymbol(id) && symbolState(id).configured != 0 ? symbolState(id).quality : NaN;
 }
 
-function processRow(
-  id: i32, timeMsc: f64, bid: f64, ask: f64, last: f64, volume: f64, volumeReal: f64, flags: i32,
-  capturedMs: f64, row: i32,
-): i32 {
+/**
+ * The tick in row `inRow` of the input columns, outputs at `row`. Inlined into processBatch's loop
+ * and processTick: no call per row (see pushIndicators for what the calls cost).
+ */
+// @ts-ignore: decorator
+@inline function processRow(id: i32, inRow: i32, row: i32): i32 {
   const at4 = <usize>row << 2;
   const at8 = <usize>row << 3;
   if (!validSymbol(id) || symbolState(id).configured == 0) {
-    store<i32>(OUT_MASK + at4, REASON_UNCONFIGURED);
-    store<i32>(OUT_QUALITY + at4, 0);
-    store<f64>(OUT_SEQ + at8, 0);
+    store<i32>(at4, REASON_UNCONFIGURED, OUT_MASK);
+    store<i32>(at4, 0, OUT_QUALITY);
+    store<f64>(at8, 0, OUT_SEQ);
     writeNoIndicators(row);
     return REASON_UNCONFIGURED;
   }
+  const s = symbolState(id);
   const counters = symbolCounters(id);
-  const mask = validateTick(
-    symbolState(id), counters, timeMsc, bid, ask, last, volume, volumeReal, flags, capturedMs,
-  );
-  store<i32>(OUT_MASK + at4, mask);
-  store<i32>(OUT_QUALITY + at4, lastTickQuality);
+  const result = validateRow(s, counters, inRow);
+  const mask = result & MASK_BITS;
+  store<i32>(at4, mask, OUT_MASK);
+  store<i32>(at4, result >>> QUALITY_SHIFT, OUT_QUALITY);
   if (mask == 0) {
-    store<f64>(OUT_SEQ + at8, load<f64>(counters)); // accepted count = this tick's 1-based sequence
-    pushIndicators(symbolSeries(id), (bid + ask) * 0.5, row);
+    store<f64>(at8, load<f64>(counters), OUT_SEQ); // accepted count = this tick's 1-based sequence
+    pushIndicators(symbolSeries(id), s.lastMid, row);
   } else {
-    store<f64>(OUT_SEQ + at8, 0);
+    store<f64>(at8, 0, OUT_SEQ);
     writeNoIndicators(row);
   }
   return mask;
@@ -80,24 +83,33 @@ export function processBatch(n: i32): i32 {
   if (n > BATCH_CAPACITY) n = BATCH_CAPACITY;
   let accepted = 0;
   for (let row = 0; row < n; row++) {
-    const at4 = <usize>row << 2;
-    const at8 = <usize>row << 3;
-    const mask = processRow(
-      load<i32>(IN_SYMBOL + at4), load<f64>(IN_TIME_MSC + at8), load<f64>(IN_BID + at8),
-      load<f64>(IN_ASK + at8), load<f64>(IN_LAST + at8), load<f64>(IN_VOLUME + at8),
-      load<f64>(IN_VOLUME_REAL + at8), load<i32>(IN_FLAGS + at4), load<f64>(IN_CAPTURED_MS + at8), row,
-    );
-    if (mask == 0) accepted++;
+    if (processRow(load<i32>(<usize>row << 2, IN_SYMBOL), row, row) == 0) accepted++;
   }
   return accepted;
 }
 
-/** One tick, outputs in row 0; returns its reason mask. */
+/**
+ * processTick's input row: one past the last batch row, in the stagger after each column (see
+ * layout.ts), so a tick never overwrites what the caller put in the batch rows.
+ */
+const TICK_ROW: i32 = BATCH_CAPACITY;
+
+/** One tick, outputs in row 0; returns its reason mask. The same code as processBatch. */
 export function processTick(
   id: i32, timeMsc: f64, bid: f64, ask: f64, last: f64, volume: f64, volumeReal: f64, flags: i32,
   capturedMs: f64,
 ): i32 {
-  return processRow(id, timeMsc, bid, ask, last, volume, volumeReal, flags, capturedMs, 0);
+  const in4 = <usize>TICK_ROW << 2;
+  const in8 = <usize>TICK_ROW << 3;
+  store<f64>(in8, timeMsc, IN_TIME_MSC);
+  store<f64>(in8, bid, IN_BID);
+  store<f64>(in8, ask, IN_ASK);
+  store<f64>(in8, last, IN_LAST);
+  store<f64>(in8, volume, IN_VOLUME);
+  store<f64>(in8, volumeReal, IN_VOLUME_REAL);
+  store<i32>(in4, flags, IN_FLAGS);
+  store<f64>(in8, capturedMs, IN_CAPTURED_MS);
+  return processRow(id, TICK_ROW, 0);
 }
 
 /** Indicators only, no validation: the next price of symbol `id`'s series, outputs in row 0. */
@@ -112,7 +124,7 @@ export function pushPrices(id: i32, n: i32): void {
   const valid = validSymbol(id);
   const series = symbolSeries(valid ? id : 0);
   for (let row = 0; row < n; row++) {
-    if (valid) pushIndicators(series, load<f64>(IN_PRICE + (<usize>row << 3)), row);
+    if (valid) pushIndicators(series, load<f64>(<usize>row << 3, IN_PRICE), row);
     else writeNoIndicators(row);
   }
 }

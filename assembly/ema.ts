@@ -20,6 +20,15 @@ export const EMA_BYTES: usize = offsetof<Ema>();
 }
 
 /**
+ * One smoothing step once the EMA has its first value: the only formula after warm-up, shared by
+ * emaPush and the steady-state path in indicators.ts so that both give the same bits.
+ */
+// @ts-ignore: decorator
+@inline export function emaStep(previous: f64, x: f64, period: i32): f64 {
+  return ((x - previous) * emaK(period)) + previous;
+}
+
+/**
  * Feeds input number `j` (0-based, counted from this EMA's first input; negative inputs are before
  * it starts and are ignored). Returns the EMA, or NaN before input period − 1.
  */
@@ -35,7 +44,7 @@ export const EMA_BYTES: usize = offsetof<Ema>();
     e.seed += x;
     e.value = e.seed / <f64>period;
   } else {
-    e.value = ((x - e.value) * emaK(period)) + e.value;
+    e.value = emaStep(e.value, x, period);
   }
   return e.value;
 }

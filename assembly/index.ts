@@ -11,7 +11,7 @@ export { indicatorName } from './indicators';
 export {
   BATCH_CAPACITY, INDICATOR_COUNT, staticEnd,
   inTimeMscPtr, inBidPtr, inAskPtr, inLastPtr, inVolumePtr, inVolumeRealPtr, inCapturedMsPtr, inPricePtr,
-  inSymbolPtr, inFlagsPtr, outMaskPtr, outQualityPtr, outSeqPtr, outIndPtr,
+  inSymbolPtr, inFlagsPtr, outMaskPtr, outQualityPtr, outSeqPtr, outIndPtr, outIndStride,
 } from './layout';
 export { MAX_SYMBOLS, countersPtr } from './symbols';
 export { RECOMPUTE_EVERY } from './sma-bollinger';

@@ -4,7 +4,8 @@
  * 14..25), not of the first 12. The line is fast − slow from price 25; the signal is an EMA(9) of
  * the line seeded with the SMA of its first 9 values; TA-Lib reports all three from price 33.
  */
-import { Ema, EMA_BYTES, emaPush } from './ema';
+import { Ema, EMA_BYTES, emaPush, emaStep } from './ema';
+import { COLUMN_STRIDE, IND_MACD, IND_MACD_HIST, IND_MACD_SIGNAL } from './layout';
 
 export const MACD_FAST: i32 = 12;
 export const MACD_SLOW: i32 = 26;
@@ -48,4 +49,22 @@ export function macdPush(block: usize, x: f64, i: i64, slow: f64): void {
   const signal = emaPush(signalEma(block), line, i - LINE_FIRST, MACD_SIGNAL);
   out.line = i < MACD_FIRST ? NaN : line;
   out.signal = signal;
+}
+
+/**
+ * After warm-up (i > MACD_FIRST): both EMAs take one step, and line, signal and histogram go to
+ * the output columns at `at`. Same bits as macdPush.
+ */
+// @ts-ignore: decorator
+@inline export function macdStep(block: usize, x: f64, slow: f64, at: usize): void {
+  const fastState = fastEma(block);
+  const signalState = signalEma(block);
+  const fast = emaStep(fastState.value, x, MACD_FAST);
+  const line = fast - slow;
+  const signal = emaStep(signalState.value, line, MACD_SIGNAL);
+  fastState.value = fast;
+  signalState.value = signal;
+  store<f64>(at, line, IND_MACD * COLUMN_STRIDE);
+  store<f64>(at, signal, IND_MACD_SIGNAL * COLUMN_STRIDE);
+  store<f64>(at, line - signal, IND_MACD_HIST * COLUMN_STRIDE);
 }

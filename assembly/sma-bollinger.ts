@@ -9,6 +9,9 @@
  * RECOMPUTE_EVERY prices the window is re-summed exactly (two-pass) around a new centre, so
  * nothing drifts for long, and a window of identical prices has M2 set to exactly zero.
  */
+import {
+  COLUMN_STRIDE, IND_BB_LOWER, IND_BB_MIDDLE, IND_BB_UPPER, IND_SMA20, IND_SMA50,
+} from './layout';
 
 /** Ring slots for past prices: a power of two at least as long as the longest window (50). */
 export const RING_SLOTS: i32 = 64;
@@ -26,6 +29,8 @@ const VARIANCE_COLLAPSE: f64 = 1.0 / 1024.0;
 
 const SHORT: i32 = 20;
 const LONG: i32 = 50;
+const INV_SHORT: f64 = 1.0 / <f64>SHORT;
+const INV_LONG: f64 = 1.0 / <f64>LONG;
 const BB_DEVIATIONS: f64 = 2.0;
 
 @unmanaged
@@ -54,7 +59,7 @@ export class Window {
   return load<f64>(ring + (<usize>(i & RING_MASK) << 3));
 }
 
-/** Adds price number `i` (0-based) of the series. */
+/** Adds price number `i` < LONG (0-based) of the series; windowStep takes the later ones. */
 export function windowPush(w: Window, ring: usize, x: f64, i: i64): void {
   store<f64>(ring + (<usize>(i & RING_MASK) << 3), x);
   if (i == 0) {
@@ -67,7 +72,8 @@ export function windowPush(w: Window, ring: usize, x: f64, i: i64): void {
     w.runLength = 0;
     w.sinceRecompute = 0;
   }
-  w.runLength = i > 0 && x == w.lastPrice ? w.runLength + 1 : 1;
+  const run = i > 0 && x == w.lastPrice ? w.runLength + 1 : 1;
+  w.runLength = run;
   w.lastPrice = x;
 
   // Work in the centred frame: d = x − c is exact and the mean's offset from c is a small number
@@ -75,27 +81,84 @@ export function windowPush(w: Window, ring: usize, x: f64, i: i64): void {
   const c = w.centre;
   const d = x - c;
   const before = w.offsetShort;
+  let m2 = w.m2;
   if (i < <i64>SHORT) {
     // Growing window: the classic Welford insert.
-    w.sumShort += d;
-    const after = w.sumShort / <f64>(i + 1);
-    w.m2 += (d - (i > 0 ? before : d)) * (d - after);
+    const sumShort = w.sumShort + d;
+    const after = sumShort / <f64>(i + 1);
+    m2 += (d - (i > 0 ? before : d)) * (d - after);
+    w.sumShort = sumShort;
     w.offsetShort = after;
   } else {
-    // Full window: x replaces `old`; M2 changes by (x − old)(x − mean' + old − mean).
     const dOld = ringAt(ring, i - SHORT) - c;
-    w.sumShort += d;
-    w.sumShort -= dOld;
-    const after = w.sumShort / <f64>SHORT;
-    w.m2 += (d - dOld) * ((d - after) + (dOld - before));
+    const sumShort = (w.sumShort + d) - dOld;
+    const after = sumShort * INV_SHORT;
+    m2 = slideM2(m2, d, dOld, after, before);
+    w.sumShort = sumShort;
     w.offsetShort = after;
   }
   w.sumLong += d;
-  if (i >= <i64>LONG) w.sumLong -= ringAt(ring, i - LONG) - c;
+  if (run >= SHORT) m2 = 0; // twenty identical prices: the deviation is exactly zero
+  if (m2 > w.m2Peak) w.m2Peak = m2;
+  w.m2 = m2;
+  if (++w.sinceRecompute >= RECOMPUTE_EVERY || m2 < w.m2Peak * VARIANCE_COLLAPSE) recompute(w, ring, i);
+}
 
-  if (w.runLength >= SHORT) w.m2 = 0; // twenty identical prices: the deviation is exactly zero
-  if (w.m2 > w.m2Peak) w.m2Peak = w.m2;
-  if (++w.sinceRecompute >= RECOMPUTE_EVERY || w.m2 < w.m2Peak * VARIANCE_COLLAPSE) recompute(w, ring, i);
+/**
+ * Full short window: x replaces `old`, so M2 changes by (x − old)(x − mean' + old − mean), all in
+ * the centred frame. The mean offset is the sum times 1/20 rather than over 20 (within an ulp of
+ * an offset that is itself ~1e-4 of the price, so invisible in the outputs; one division less).
+ */
+// @ts-ignore: decorator
+@inline function slideM2(m2: f64, d: f64, dOld: f64, after: f64, before: f64): f64 {
+  return m2 + (d - dOld) * ((d - after) + (dOld - before));
+}
+
+/**
+ * Price number `i` >= LONG: both windows are full, so no warm-up branch is left. Writes SMA(20),
+ * SMA(50) and the bands to the output columns at `at` from the values it just computed (reading
+ * them back from the window after storing them was ~1.5 ns a tick slower on
+ * bench/indicators.bench.ts's stream), or from the window after an exact recompute.
+ */
+// @ts-ignore: decorator
+@inline export function windowStep(w: Window, ring: usize, x: f64, i: i64, at: usize): void {
+  store<f64>(ring + (<usize>(i & RING_MASK) << 3), x);
+  const run = x == w.lastPrice ? w.runLength + 1 : 1;
+  w.runLength = run;
+  w.lastPrice = x;
+  const c = w.centre;
+  const d = x - c;
+  const dOld = ringAt(ring, i - SHORT) - c;
+  const sumShort = (w.sumShort + d) - dOld;
+  const after = sumShort * INV_SHORT;
+  let m2 = slideM2(w.m2, d, dOld, after, w.offsetShort);
+  const sumLong = (w.sumLong + d) - (ringAt(ring, i - LONG) - c);
+  w.sumShort = sumShort;
+  w.offsetShort = after;
+  w.sumLong = sumLong;
+  if (run >= SHORT) m2 = 0;
+  let peak = w.m2Peak;
+  if (m2 > peak) peak = m2;
+  w.m2 = m2;
+  w.m2Peak = peak;
+  const since = w.sinceRecompute + 1;
+  w.sinceRecompute = since;
+
+  let middle = c + after;
+  let long = c + sumLong * INV_LONG;
+  let variance = m2 * INV_SHORT;
+  if (since >= RECOMPUTE_EVERY || m2 < peak * VARIANCE_COLLAPSE) {
+    recompute(w, ring, i);
+    middle = smaShort(w);
+    long = smaLong(w);
+    variance = w.m2 * INV_SHORT;
+  }
+  const width = widthOf(variance);
+  store<f64>(at, middle, IND_SMA20 * COLUMN_STRIDE);
+  store<f64>(at, long, IND_SMA50 * COLUMN_STRIDE);
+  store<f64>(at, middle + width, IND_BB_UPPER * COLUMN_STRIDE);
+  store<f64>(at, middle, IND_BB_MIDDLE * COLUMN_STRIDE);
+  store<f64>(at, middle - width, IND_BB_LOWER * COLUMN_STRIDE);
 }
 
 /** Exact two-pass re-summation of both windows around the newest price. */
@@ -138,14 +201,18 @@ function recompute(w: Window, ring: usize, i: i64): void {
 /** SMA(50); valid from price 49. */
 // @ts-ignore: decorator
 @inline export function smaLong(w: Window): f64 {
-  return w.centre + w.sumLong / <f64>LONG;
+  return w.centre + w.sumLong * INV_LONG;
 }
 
 /** Bollinger band half-width, BB_DEVIATIONS population standard deviations of the last 20. */
 // @ts-ignore: decorator
 @inline export function bandWidth(w: Window): f64 {
   // Multiplying by 1/20 is within an ulp of m2 / 20 and spares a division on every price.
-  const variance = w.m2 * (1.0 / <f64>SHORT);
+  return widthOf(w.m2 * INV_SHORT);
+}
+
+// @ts-ignore: decorator
+@inline function widthOf(variance: f64): f64 {
   return BB_DEVIATIONS * Math.sqrt(variance > 0 ? variance : 0);
 }
 

@@ -6,6 +6,7 @@
  * the spread, check a count or checksum so that dropped work cannot look fast, and compare against
  * a baseline measured in the same run. Speed is never asserted in tests; it is measured here.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { PerformanceObserver } from 'node:perf_hooks';
 
@@ -101,12 +102,20 @@ export interface BenchArgs {
   json: boolean;
   /** `--quick`: fewer repeats and shorter runs (for a smoke run, not for figures). */
   quick: boolean;
+  /** `--save`: also write the JSON object to bench/results/<name>.json (what `bench:report` reads). */
+  save?: boolean;
   rest: string[];
 }
 
 export function parseBenchArgs(argv = process.argv.slice(2)): BenchArgs {
-  return { json: argv.includes('--json'), quick: argv.includes('--quick'), rest: argv.filter((a) => a !== '--json' && a !== '--quick') };
+  return {
+    json: argv.includes('--json'), quick: argv.includes('--quick'), save: argv.includes('--save'),
+    rest: argv.filter((a) => a !== '--json' && a !== '--quick' && a !== '--save'),
+  };
 }
+
+/** Where `--save` puts each benchmark's JSON, and where `npm run bench:report` reads it. */
+export const RESULTS_DIR = new URL('../results/', import.meta.url);
 
 /** A fixed-width table for people. */
 export function table(headers: string[], rows: Array<Array<string | number>>): string {
@@ -131,5 +140,12 @@ export function formatNumber(x: number): string {
 export function report(name: string, args: BenchArgs, text: string, result: Record<string, unknown>): void {
   const m = machine();
   process.stdout.write(`${name} — ${m.cpus} cores (${m.cpu_model}), ${m.memory_gb} GB, Node ${m.node}, ${m.date}\n\n${text}\n`);
-  if (args.json) process.stdout.write(`${JSON.stringify({ bench: name, machine: m, ...result })}\n`);
+  const line = JSON.stringify({ bench: name, machine: m, ...result });
+  if (args.save) {
+    mkdirSync(RESULTS_DIR, { recursive: true });
+    const file = new URL(`${name.replace(/[^\w.-]+/g, '-')}.json`, RESULTS_DIR);
+    writeFileSync(file, `${line}\n`);
+    process.stdout.write(`saved ${file.pathname}\n`);
+  }
+  if (args.json) process.stdout.write(`${line}\n`);
 }

@@ -15,6 +15,7 @@
  * ticks count as `indicator_unverified`.
  */
 import type { clientmt5 } from '../gen/clientmt5.js';
+import { IndicatorRowView, type ColumnarBatch } from './columnar-batch.js';
 import type { IndicatorChecker } from './indicator-check.js';
 import type { LatencyHistogram } from './latency-histogram.js';
 import { ReferenceIndicators } from './reference-indicators.js';
@@ -32,14 +33,19 @@ export interface StreamCounters {
   bad_ticks: number;
   indicator_checked: number;
   indicator_unverified: number;
+  /** Of `batches`, how many came column-packed (market_data_columns). */
+  batches_columnar: number;
 }
 
 export function newStreamCounters(): StreamCounters {
   return {
     batches: 0, batches_duplicate: 0, batch_gaps: 0, ticks_received: 0, duplicates: 0, gaps: 0,
     missing_ticks: 0, out_of_order: 0, bad_ticks: 0, indicator_checked: 0, indicator_unverified: 0,
+    batches_columnar: 0,
   };
 }
+
+type WireIndicators = clientmt5.v1.TechnicalIndicators.$Properties;
 
 export type BatchOutcome = 'accepted' | 'duplicate' | 'gap' | 'invalid';
 
@@ -85,43 +91,78 @@ export class ClientStream {
    * fraction) when the frame arrived; tick latency is measured against it.
    */
   onBatch(batch: clientmt5.v1.MarketDataStream, receivedAtMs: number): BatchOutcome {
-    const seq = batch.batch_sequence;
+    const ticks = batch.ticks as clientmt5.v1.TickData[];
+    const outcome = this.admit(batch.batch_sequence, ticks.length);
+    if (outcome !== 'accepted') return outcome;
+    for (let i = 0; i < ticks.length; i++) {
+      const t = ticks[i];
+      this.onTick(t.symbol, t.sequence_number, t.time_msc, t.received_at_ms, t.bid, t.ask, t.indicators, receivedAtMs);
+    }
+    this.accepted(batch.batch_sequence);
+    return 'accepted';
+  }
+
+  /** The same for a decoded market_data_columns batch: the same checks, tick by tick. */
+  onColumns(batch: ColumnarBatch, receivedAtMs: number): BatchOutcome {
+    const outcome = this.admit(batch.batchSequence, batch.count);
+    if (outcome !== 'accepted') return outcome;
+    const view = this.view(batch);
+    for (let i = 0; i < batch.count; i++) {
+      view.row = i;
+      this.onTick(batch.symbolOf(i), batch.sequenceNumber[i], batch.timeMsc[i], batch.receivedAtMs[i],
+        batch.bid[i], batch.ask[i], view, receivedAtMs);
+    }
+    this.accepted(batch.batchSequence);
+    this.counters.batches_columnar++;
+    return 'accepted';
+  }
+
+  private rowView: IndicatorRowView | null = null;
+
+  private view(batch: ColumnarBatch): IndicatorRowView {
+    if (this.rowView === null || this.rowView.batch !== batch) this.rowView = new IndicatorRowView(batch);
+    return this.rowView;
+  }
+
+  /** Batch continuity: whether a batch of `ticks` ticks numbered `seq` is processed. */
+  private admit(seq: number, ticks: number): BatchOutcome {
     if (!Number.isSafeInteger(seq) || seq < 1) return 'invalid';
     if (!this.started) {
       this.started = true;
       this.fromStart = seq === 1;
       this.lastBatch = seq - 1;
     }
-    const ticks = batch.ticks as clientmt5.v1.TickData[];
     if (seq <= this.lastBatch) {
       this.counters.batches_duplicate++;
-      this.counters.duplicates += ticks.length;
-      this.duplicatesDropped += ticks.length;
+      this.counters.duplicates += ticks;
+      this.duplicatesDropped += ticks;
       return 'duplicate';
     }
     if (seq > this.lastBatch + 1) {
       this.counters.batch_gaps++;
       return 'gap';
     }
-    for (let i = 0; i < ticks.length; i++) this.onTick(ticks[i], receivedAtMs);
-    this.lastBatch = seq;
-    this.counters.batches++;
     return 'accepted';
   }
 
-  private onTick(tick: clientmt5.v1.TickData, receivedAtMs: number): void {
+  private accepted(seq: number): void {
+    this.lastBatch = seq;
+    this.counters.batches++;
+  }
+
+  private onTick(symbol: string, seq: number, timeMsc: number, tickReceivedAtMs: number, bid: number, ask: number,
+    indicators: WireIndicators | null | undefined, receivedAtMs: number): void {
     const c = this.counters;
-    const seq = tick.sequence_number;
-    if (tick.symbol === '' || !Number.isSafeInteger(seq) || seq < 1) {
+    if (symbol === '' || !Number.isSafeInteger(seq) || seq < 1) {
       c.bad_ticks++;
       return;
     }
-    let sym = this.symbols.get(tick.symbol);
+    let sym = this.symbols.get(symbol);
     if (sym === undefined) {
       sym = new SymbolStream(seq === 1);
       // Joined mid-way: the ticks before this one were acked to whoever held the stream before.
       if (!this.fromStart) sym.lastSeq = seq - 1;
-      this.symbols.set(tick.symbol, sym);
+      this.symbols.set(symbol, sym);
     }
     if (seq <= sym.lastSeq) {
       c.duplicates++;
@@ -138,17 +179,17 @@ export class ClientStream {
     this.ticksReceived++;
     c.ticks_received++;
 
-    if (tick.time_msc < sym.lastTimeMsc) c.out_of_order++;
-    else sym.lastTimeMsc = tick.time_msc;
-    if (tick.received_at_ms > 0) this.latency.recordMs(receivedAtMs - tick.received_at_ms);
+    if (timeMsc < sym.lastTimeMsc) c.out_of_order++;
+    else sym.lastTimeMsc = timeMsc;
+    if (tickReceivedAtMs > 0) this.latency.recordMs(receivedAtMs - tickReceivedAtMs);
 
     if (!sym.verifiable) {
       c.indicator_unverified++;
       return;
     }
-    const mid = (tick.bid + tick.ask) / 2;
+    const mid = (bid + ask) / 2;
     sym.reference.push(mid);
-    this.checker.check(tick.indicators, sym.reference.values, mid, this.clientId, tick.symbol, seq);
+    this.checker.check(indicators, sym.reference.values, mid, this.clientId, symbol, seq);
     c.indicator_checked++;
   }
 }

@@ -2,9 +2,11 @@
  * The reference backend: a uWebSockets.js server speaking the backend side of the link.
  *
  *   client ──HTTP upgrade, Authorization: Bearer <jwt>──► verify HS256 (401 + reason otherwise)
+ *          ──Sec-WebSocket-Protocol offer──────────────► pick the tick encoding (negotiation.ts)
  *          ──binary frame = one Envelope──────────────► [record] ─► decode ─► by payload:
- *             market_data  ClientStream (per JWT sub): batch continuity, per-symbol sequence,
- *                          time order, latency, indicators vs reference ─► Ack | Error(GAP)
+ *             market_data          ClientStream (per JWT sub): batch continuity, per-symbol sequence,
+ *             market_data_columns  time order, latency, indicators vs reference ─► Ack | Error(GAP)
+ *                                  (columnar: decoded by columnar-decoder.ts, only if negotiated)
  *             heartbeat    ─► Heartbeat{ now, last acked batch }
  *             account_profile, client_prices, execution_report ─► counted
  *             anything else / undecodable / text ─► Error(BACKEND_BAD_FRAME), connection kept
@@ -12,6 +14,7 @@
  * One connection per client identity: a newer connection with the same `sub` replaces the older
  * one (closed with 4003), and the stream state carries over, so a reconnecting client resumes.
  */
+import type { WireEncoding } from '../shared/config.js';
 import { ClientMt5Error } from '../shared/errors.js';
 import { verifyJwt } from '../shared/jwt.js';
 import { warmUpBackend } from './warm-up.js';
@@ -19,6 +22,9 @@ import { loadUws } from '../shared/uws-native.js';
 import type { us_listen_socket, WebSocket } from '@trufflesuite/uws-js-unofficial';
 import { buildStats, newServerCounters, type BackendStats } from './backend-stats.js';
 import { ClientStream, newStreamCounters } from './client-stream.js';
+import { ColumnarBatch, ColumnarDecoder } from './columnar-decoder.js';
+import { warmUpColumnar } from './columnar-warm-up.js';
+import { DEFAULT_BACKEND_ENCODINGS, pickEncoding } from './negotiation.js';
 import { FrameRecorder } from './frame-recorder.js';
 import { DEFAULT_MISMATCH_TOLERANCE, IndicatorChecker } from './indicator-check.js';
 import { LatencyHistogram } from './latency-histogram.js';
@@ -48,6 +54,12 @@ export interface BackendOptions {
   path?: string;
   /** Relative tolerance of the indicator comparison; default 1e-9. */
   mismatchTolerance?: number;
+  /**
+   * Tick encodings this backend negotiates, picked in the client's order of preference:
+   * ALL_BACKEND_ENCODINGS (columnar, row) reads both; default DEFAULT_BACKEND_ENCODINGS. `[]`
+   * behaves as a backend that knows no subprotocols (its clients speak row).
+   */
+  encodings?: readonly WireEncoding[];
 }
 
 export interface BackendHandle {
@@ -55,12 +67,15 @@ export interface BackendHandle {
   /** ws://host:port/path, what a client's `backend.endpoints` lists. */
   url: string;
   stats(): BackendStats;
+  /** The tick encoding each connected client negotiated, by client identity (JWT sub). */
+  encodings(): Record<string, WireEncoding>;
   /** Closes every connection and the listener, then flushes the record file. Idempotent. */
   close(): Promise<void>;
 }
 
 interface Connection {
   clientId: string;
+  encoding: WireEncoding;
 }
 
 /** Starts the reference backend; resolves once it is listening. */
@@ -73,6 +88,7 @@ export async function startBackend(opts: BackendOptions): Promise<BackendHandle>
   if (!path.startsWith('/')) throw new ClientMt5Error('CLI_USAGE', `backend path must start with "/", got "${path}"`);
 
   warmUpBackend();
+  warmUpColumnar();
   const server = newServerCounters();
   const counters = newStreamCounters();
   const checker = new IndicatorChecker(opts.mismatchTolerance ?? DEFAULT_MISMATCH_TOLERANCE);
@@ -80,6 +96,8 @@ export async function startBackend(opts: BackendOptions): Promise<BackendHandle>
   const clients = new Map<string, ClientStream>();
   const open = new Map<string, WebSocket<Connection>>();
   const recorder = opts.recordPath === undefined ? undefined : new FrameRecorder(opts.recordPath);
+  const supported = opts.encodings ?? DEFAULT_BACKEND_ENCODINGS;
+  const columns = new ColumnarDecoder();
 
   const streamOf = (clientId: string): ClientStream => {
     let s = clients.get(clientId);
@@ -95,9 +113,9 @@ export async function startBackend(opts: BackendOptions): Promise<BackendHandle>
     ws.send(encodeError('BACKEND_BAD_FRAME', message, batchSequence), true);
   };
 
-  const onMarketData = (ws: WebSocket<Connection>, stream: ClientStream, batch: MarketDataStream, receivedAtMs: number): void => {
-    const seq = batch.batch_sequence;
-    const outcome = stream.onBatch(batch, receivedAtMs);
+  const onMarketData = (ws: WebSocket<Connection>, stream: ClientStream, batch: MarketDataStream | ColumnarBatch, receivedAtMs: number): void => {
+    const seq = batch instanceof ColumnarBatch ? batch.batchSequence : batch.batch_sequence;
+    const outcome = batch instanceof ColumnarBatch ? stream.onColumns(batch, receivedAtMs) : stream.onBatch(batch, receivedAtMs);
     if (outcome === 'invalid') {
       badFrame(ws, `market_data.batch_sequence must be an integer >= 1, got ${seq}`);
     } else if (outcome === 'gap') {
@@ -112,6 +130,24 @@ export async function startBackend(opts: BackendOptions): Promise<BackendHandle>
   };
 
   const onFrame = (ws: WebSocket<Connection>, frame: Uint8Array, receivedAtMs: number): void => {
+    // The columnar payload is read by hand (no object per tick); everything else by protobufjs.
+    let version: number;
+    try {
+      version = columns.decodeEnvelope(frame);
+    } catch (err) {
+      badFrame(ws, (err as Error).message);
+      return;
+    }
+    if (version >= 0) {
+      if (version > 1) {
+        badFrame(ws, `protocol_version ${version} is not supported; this backend speaks version 1`);
+      } else if (ws.getUserData().encoding !== 'columnar') {
+        badFrame(ws, 'market_data_columns on a link that did not negotiate clientmt5.v1.columnar; send market_data', columns.batch.batchSequence);
+      } else {
+        onMarketData(ws, streamOf(ws.getUserData().clientId), columns.batch, receivedAtMs);
+      }
+      return;
+    }
     let env: Envelope;
     try {
       env = decodeEnvelope(frame);
@@ -161,7 +197,8 @@ export async function startBackend(opts: BackendOptions): Promise<BackendHandle>
           .end(`${(err as ClientMt5Error).message}\n`);
         return;
       }
-      res.upgrade<Connection>({ clientId }, key, protocol, extensions, context);
+      const { subprotocol, encoding } = pickEncoding(protocol, supported);
+      res.upgrade<Connection>({ clientId, encoding }, key, subprotocol, extensions, context);
     },
     open: (ws) => {
       const { clientId } = ws.getUserData();
@@ -225,6 +262,11 @@ export async function startBackend(opts: BackendOptions): Promise<BackendHandle>
     port: boundPort,
     url: `ws://${urlHost(host)}:${boundPort}${path}`,
     stats,
+    encodings() {
+      const out: Record<string, WireEncoding> = {};
+      for (const [id, ws] of open) out[id] = ws.getUserData().encoding;
+      return out;
+    },
     close() {
       closing ??= (async () => {
         uws.us_listen_socket_close(listenSocket);

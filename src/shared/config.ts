@@ -21,6 +21,17 @@ const num = (name: string, min: number, max: number) =>
 const powerOfTwo = (name: string, min: number, max: number) =>
   int(name, min, max).refine((v) => (v & (v - 1)) === 0, { error: `${name} must be a power of two from ${min} to ${max}` });
 
+/** Values of `transport.encoding`. */
+export const TRANSPORT_ENCODINGS = ['auto', 'row', 'columnar'] as const;
+export type TransportEncoding = (typeof TRANSPORT_ENCODINGS)[number];
+
+/** The WebSocket subprotocol that names each tick encoding on the backend link. */
+export const ENCODING_SUBPROTOCOLS = {
+  columnar: 'clientmt5.v1.columnar',
+  row: 'clientmt5.v1.row',
+} as const;
+export type WireEncoding = keyof typeof ENCODING_SUBPROTOCOLS;
+
 const wsUrl = z.string().refine((s) => /^wss?:\/\/[^\s/]+/.test(s), {
   error: 'backend.endpoints must be ws:// or wss:// URLs',
 });
@@ -53,6 +64,14 @@ export const configSchema = z.object({
     heartbeatIntervalMs: int('transport.heartbeatIntervalMs', 100, 600000).default(5000),
     reconnectMinMs: int('transport.reconnectMinMs', 10, 600000).default(200),
     reconnectMaxMs: int('transport.reconnectMaxMs', 10, 600000).default(10000),
+    /**
+     * Tick encoding on the backend link, negotiated as a WebSocket subprotocol (docs/protocol.md,
+     * section 2): `auto` offers columnar then row and takes what the backend picks; `row` offers
+     * only the seeds' row form; `columnar` insists on the column-packed form.
+     */
+    encoding: z.enum(TRANSPORT_ENCODINGS, {
+      error: `transport.encoding must be one of ${TRANSPORT_ENCODINGS.join(', ')}`,
+    }).default('auto'),
   }).prefault({}),
   validation: z.object({
     maxSpreadPoints: num('validation.maxSpreadPoints', 0, 1e9).default(100),

@@ -4,8 +4,15 @@
  * moving to the next endpoint when one fails.
  *
  *   connecting ──open──► open ──close/error/silent──► waiting(backoff) ──► connecting (next endpoint)
+ *
+ * The tick encoding is negotiated in the upgrade as a WebSocket subprotocol (docs/protocol.md,
+ * section 2): the client offers `transport.encoding`'s list in order of preference, the backend
+ * picks one. A backend that picks none speaks row; `ws` refuses such an answer to an offer
+ * ("Server sent no subprotocol"), so the link then connects again at once, offering nothing —
+ * unless the setting insists on columnar, which such a backend cannot give.
  */
 import WebSocket from 'ws';
+import { ENCODING_SUBPROTOCOLS, type TransportEncoding, type WireEncoding } from '../shared/config.js';
 
 export interface BackendLinkOptions {
   endpoints: readonly string[];
@@ -13,13 +20,32 @@ export interface BackendLinkOptions {
   heartbeatIntervalMs: number;
   reconnectMinMs: number;
   reconnectMaxMs: number;
+  /** Which tick encodings to offer; default `auto` (columnar, then row). */
+  encoding?: TransportEncoding;
 }
 
 export interface BackendLinkEvents {
-  onOpen(endpointIndex: number): void;
+  /** The link is open and speaks `encoding`. */
+  onOpen(endpointIndex: number, encoding: WireEncoding): void;
   onMessage(data: Uint8Array): void;
   onClose(endpointIndex: number, reason: string): void;
+  /** The backend and the `columnar` setting cannot agree on an encoding (the link keeps retrying). */
+  onEncodingRefused?(endpointIndex: number, reason: string): void;
 }
+
+/** The subprotocols offered for each setting, most preferred first. */
+export function offeredSubprotocols(encoding: TransportEncoding): string[] {
+  if (encoding === 'row') return [ENCODING_SUBPROTOCOLS.row];
+  if (encoding === 'columnar') return [ENCODING_SUBPROTOCOLS.columnar];
+  return [ENCODING_SUBPROTOCOLS.columnar, ENCODING_SUBPROTOCOLS.row];
+}
+
+/** The encoding a handshake settled on: the picked subprotocol; none picked means row. */
+export function negotiatedEncoding(protocol: string): WireEncoding {
+  return protocol === ENCODING_SUBPROTOCOLS.columnar ? 'columnar' : 'row';
+}
+
+const NO_SUBPROTOCOL = 'Server sent no subprotocol';
 
 export class BackendLink {
   private ws: WebSocket | null = null;
@@ -29,7 +55,11 @@ export class BackendLink {
   private heartbeat: NodeJS.Timeout | null = null;
   private reconnectTimer: NodeJS.Timeout | null = null;
   private awaitingPong = false;
+  /** The next connect offers no subprotocol: the endpoint just answered an offer with none. */
+  private offerNothing = false;
   reconnects = 0;
+  /** The encoding of the open link (row until one opens). */
+  encoding: WireEncoding = 'row';
 
   constructor(private readonly options: BackendLinkOptions, private readonly events: BackendLinkEvents) {}
 
@@ -70,7 +100,10 @@ export class BackendLink {
   private connect(): void {
     if (this.stopped) return;
     const url = this.options.endpoints[this.endpointIndex];
-    const ws = new WebSocket(url, {
+    const setting = this.options.encoding ?? 'auto';
+    const protocols = this.offerNothing ? [] : offeredSubprotocols(setting);
+    this.offerNothing = false;
+    const ws = new WebSocket(url, protocols, {
       headers: { Authorization: `Bearer ${this.options.jwt}` },
       perMessageDeflate: false,
       handshakeTimeout: 5000,
@@ -80,8 +113,9 @@ export class BackendLink {
     ws.on('open', () => {
       opened = true;
       this.attempt = 0;
+      this.encoding = negotiatedEncoding(ws.protocol);
       this.startHeartbeat(ws);
-      this.events.onOpen(this.endpointIndex);
+      this.events.onOpen(this.endpointIndex, this.encoding);
     });
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       if (isBinary) this.events.onMessage(data);
@@ -98,6 +132,16 @@ export class BackendLink {
       if (this.ws === ws) this.ws = null;
       if (opened) this.events.onClose(this.endpointIndex, reason || `closed with code ${code}`);
       if (this.stopped) return;
+      if (!opened && reason === NO_SUBPROTOCOL) {
+        if (setting !== 'columnar') {
+          // A backend without subprotocols speaks row: ask again, offering nothing, at once.
+          this.offerNothing = true;
+          this.reconnectTimer = setTimeout(() => this.connect(), 0);
+          return;
+        }
+        this.events.onEncodingRefused?.(this.endpointIndex,
+          `backend ${url} does not negotiate ${ENCODING_SUBPROTOCOLS.columnar} and transport.encoding is "columnar"`);
+      }
       // Next endpoint on failure; a link that was open retries the same list from the primary.
       this.endpointIndex = opened ? 0 : (this.endpointIndex + 1) % this.options.endpoints.length;
       this.scheduleReconnect();

@@ -15,12 +15,13 @@
  *                     9 volume_real | 10 tenant_id | 11 sequence_number | 12 source | 13 spread |
  *                     14 indicators | 15 received_at_ms | 16 quality
  */
-import { readSymbolName } from '../shared/lanes.js';
+import { MAX_SYMBOLS, readSymbolName } from '../shared/lanes.js';
 import {
   INDICATOR_COUNT, OUT_F64_ASK, OUT_F64_BID, OUT_F64_IND0, OUT_F64_LAST, OUT_F64_RECV_MS, OUT_F64_SEQ,
   OUT_F64_TIME_MSC, OUT_F64_VOLUME, OUT_F64_VOLUME_REAL, OUT_I32_FLAGS, OUT_I32_QUALITY, OUT_I32_SYMBOL,
+  OUTPUT_RING_LAYOUT,
 } from '../shared/ring-layout.js';
-import type { SpscRing } from '../shared/ring.js';
+import { SpscRing } from '../shared/ring.js';
 
 /** Proto field names of the indicators, in INDICATOR_NAMES order. */
 export const INDICATOR_PROTO_FIELDS = [
@@ -29,13 +30,15 @@ export const INDICATOR_PROTO_FIELDS = [
 ] as const;
 
 /** TechnicalIndicators field number of each INDICATOR_NAMES entry (see indicators.proto). */
-const INDICATOR_FIELD_NUMBERS = [1, 2, 3, 4, 11, 12, 7, 5, 6, 13, 8, 9, 10];
+export const INDICATOR_FIELD_NUMBERS: readonly number[] = [1, 2, 3, 4, 11, 12, 7, 5, 6, 13, 8, 9, 10];
 /** INDICATOR_NAMES index of field numbers 1..13, so that fields are written in number order. */
 const INDICATOR_BY_FIELD = INDICATOR_FIELD_NUMBERS.map((_, f) => INDICATOR_FIELD_NUMBERS.indexOf(f + 1));
 
 const SOURCE = new TextEncoder().encode('MT5');
 /** Room kept before the ticks for the envelope and market_data headers (written last). */
 const HEAD_ROOM = 16;
+/** Symbol id of warmUp's made-up symbol (real ids are 0..MAX_SYMBOLS-1). */
+const WARM_UP_ID = MAX_SYMBOLS;
 /** Largest encoding of one tick without its strings: 13 tags+doubles, 4 varints, nested header. */
 const TICK_FIXED_MAX = 320;
 
@@ -81,24 +84,15 @@ export class BatchEncoder {
     if (n <= 0) return 0;
     if (this.count === 0) this.openedAt = performance.now();
     const mask = ring.mask;
-    const f64 = ring.f64;
-    const time = f64[OUT_F64_TIME_MSC];
-    const bid = f64[OUT_F64_BID];
-    const ask = f64[OUT_F64_ASK];
-    const last = f64[OUT_F64_LAST];
-    const volume = f64[OUT_F64_VOLUME];
-    const volumeReal = f64[OUT_F64_VOLUME_REAL];
-    const recv = f64[OUT_F64_RECV_MS];
-    const seqCol = f64[OUT_F64_SEQ];
     const symbol = ring.i32[OUT_I32_SYMBOL];
-    const flags = ring.i32[OUT_I32_FLAGS];
-    const quality = ring.i32[OUT_I32_QUALITY];
     let seq = ring.readSequence;
     for (let i = 0; i < n; i++, seq++) {
       const s = seq & mask;
       const id = symbol[s];
       const name = this.names[id] ?? (this.names[id] = new TextEncoder().encode(readSymbolName(this.symbolNames, id)));
-      this.writeTick(name, bid[s], ask[s], last[s], volume[s], time[s], flags[s], volumeReal[s], seqCol[s], recv[s], quality[s], f64, s);
+      // The slot, not its values: doubles passed to a call that is not inlined are boxed, which
+      // allocated ~40 B a tick (bench:codec, JS heap per batch).
+      this.writeTick(name, ring.f64, ring.i32, s);
     }
     this.count += n;
     ring.release(n);
@@ -131,28 +125,51 @@ export class BatchEncoder {
   }
 
   /**
-   * Encodes full batches of made-up ticks so that the encoder is compiled before real ticks wait on
-   * it (cold code made the first batches of a run take tens of milliseconds). Leaves the batch empty.
+   * Encodes full batches of made-up ticks, through a ring of its own, so that the encoder is
+   * compiled before real ticks wait on it (cold code made the first batches of a run take tens of
+   * milliseconds). Leaves the batch empty.
    */
   warmUp(rounds: number): void {
-    const name = new TextEncoder().encode('WARMUP');
-    const ind = [new Float64Array(1)];
+    this.names[WARM_UP_ID] = new TextEncoder().encode('WARMUP');
+    let capacity = 2;
+    while (capacity < this.capacity) capacity *= 2;
+    const ring = SpscRing.create(capacity, OUTPUT_RING_LAYOUT);
     for (let r = 0; r < rounds; r++) {
       for (let i = 0; i < this.capacity; i++) {
-        this.writeTick(name, 1 + i * 1e-5, 1.0001 + i * 1e-5, 0, i, 1_700_000_000_000 + i, 6, 0, i + 1, 1_700_000_000_000.5 + i, 90, ind, -1);
+        const slot = (ring.cursor + i) & ring.mask;
+        ring.i32[OUT_I32_SYMBOL][slot] = WARM_UP_ID;
+        ring.i32[OUT_I32_FLAGS][slot] = 6;
+        ring.i32[OUT_I32_QUALITY][slot] = 90;
+        ring.f64[OUT_F64_TIME_MSC][slot] = 1_700_000_000_000 + i;
+        ring.f64[OUT_F64_BID][slot] = 1 + i * 1e-5;
+        ring.f64[OUT_F64_ASK][slot] = 1.0001 + i * 1e-5;
+        ring.f64[OUT_F64_LAST][slot] = 0;
+        ring.f64[OUT_F64_VOLUME][slot] = i;
+        ring.f64[OUT_F64_VOLUME_REAL][slot] = 0;
+        ring.f64[OUT_F64_RECV_MS][slot] = 1_700_000_000_000.5 + i;
+        ring.f64[OUT_F64_SEQ][slot] = i + 1;
+        for (let k = 0; k < INDICATOR_COUNT; k++) ring.f64[OUT_F64_IND0 + k][slot] = i < 50 ? Number.NaN : 1 + i * 1e-7;
       }
-      this.count = this.capacity;
+      ring.publish(this.capacity);
+      this.takeFrom(ring, this.capacity);
       this.seal(0);
     }
   }
 
-  private writeTick(
-    name: Uint8Array, bid: number, ask: number, last: number, volume: number, timeMsc: number, flags: number,
-    volumeReal: number, sequence: number, recvMs: number, quality: number, f64: Float64Array[], slot: number,
-  ): void {
-    // Size of the nested TechnicalIndicators: 9 bytes per indicator with a value (slot -1: none).
+  private writeTick(name: Uint8Array, f64: Float64Array[], i32: Int32Array[], slot: number): void {
+    const bid = f64[OUT_F64_BID][slot];
+    const ask = f64[OUT_F64_ASK][slot];
+    const last = f64[OUT_F64_LAST][slot];
+    const volume = f64[OUT_F64_VOLUME][slot];
+    const timeMsc = f64[OUT_F64_TIME_MSC][slot];
+    const flags = i32[OUT_I32_FLAGS][slot];
+    const volumeReal = f64[OUT_F64_VOLUME_REAL][slot];
+    const sequence = f64[OUT_F64_SEQ][slot];
+    const recvMs = f64[OUT_F64_RECV_MS][slot];
+    const quality = i32[OUT_I32_QUALITY][slot];
+    // Size of the nested TechnicalIndicators: 9 bytes per indicator with a value.
     let indLen = 0;
-    if (slot >= 0) for (let k = 0; k < INDICATOR_COUNT; k++) { const v = f64[OUT_F64_IND0 + k][slot]; if (v === v) indLen += 9; }
+    for (let k = 0; k < INDICATOR_COUNT; k++) { const v = f64[OUT_F64_IND0 + k][slot]; if (v === v) indLen += 9; }
     const time = Math.floor(timeMsc / 1000);
     const spread = ask - bid;
     const tenantLen = this.tenant.length;

@@ -57,6 +57,8 @@ export interface EngineExports {
   outQualityPtr(): number;
   outSeqPtr(): number;
   outIndPtr(): number;
+  /** Bytes from one indicator column to the next (a column plus a cache-set stagger). */
+  outIndStride(): number;
   countersPtr(): number;
   configureSymbol(id: number, point: number, maxSpreadPoints: number, staleMs: number,
     futureToleranceMs: number, spikeMinPoints: number, spikeFactor: number): number;
@@ -83,6 +85,7 @@ export function checkLayout(d: EngineDescription, wasm: EngineExports): void {
   d.reasonBits.forEach((bit, i) => { if (bit !== 1 << i) problems.push(`reason ${i} has bit ${bit}, expected ${1 << i}`); });
   if ((wasm.REASON_UNCONFIGURED.value as number) !== REASON_UNCONFIGURED) problems.push('REASON_UNCONFIGURED differs');
   if (d.counterSlots !== 2 + REASON_COUNT) problems.push(`counter slots ${d.counterSlots}, expected ${2 + REASON_COUNT}`);
+  if (typeof wasm.outIndStride !== 'function') problems.push('no outIndStride export (built before the columns were staggered)');
   const max = wasm.memory.buffer.byteLength;
   if (wasm.staticEnd() > max) problems.push(`static data ends at ${wasm.staticEnd()}, past the ${max}-byte memory`);
   if (problems.length > 0) {

@@ -9,9 +9,10 @@
  *   processBatch(n)                         ──►      validate → per-symbol state → indicators
  *   read outMask/outQuality/outSeq/outInd   ◄──      output columns, counters table
  *
- * Views are built once over the fixed memory; `processBatch`/`processTick` still check that
- * `memory.buffer` is the same object and rebuild them if it is not, so read the view properties
- * afresh for each batch rather than caching them across calls.
+ * Views are built once: the memory cannot grow (asconfig.json sets initialMemory = maximumMemory,
+ * the module contains no memory.grow, and the exports stay private to this class), so
+ * `memory.buffer` never changes. The calls do not re-check it: the `memory.buffer` getter costs
+ * ~20 ns, as much as the engine's work on a tick (bench/indicators.bench.ts, per-tick variant).
  */
 import { compileEngineModule, engineWasmPath as sharedEngineWasmPath } from '../shared/engine-module.js';
 import { ClientMt5Error } from '../shared/errors.js';
@@ -46,7 +47,6 @@ export function compileEngine(path: string = engineWasmPath()): WebAssembly.Modu
 }
 
 interface Views {
-  buffer: ArrayBuffer;
   inTimeMsc: Float64Array;
   inBid: Float64Array;
   inAsk: Float64Array;
@@ -70,7 +70,7 @@ export class Engine {
   /** f64 slots per symbol in the counters: accepted, rejected, then one per REASON_NAMES entry. */
   readonly counterSlots: number;
   private readonly wasm: EngineExports;
-  private views: Views;
+  private readonly views: Views;
   private readonly countersScratch: Float64Array;
 
   /** Instantiates the module and checks that it was built from this source tree's layout. */
@@ -158,14 +158,12 @@ export class Engine {
    * returns how many were accepted. Per-tick code: never throws for bad ticks, only reports them.
    */
   processBatch(n: number): number {
-    if (this.wasm.memory.buffer !== this.views.buffer) this.views = this.buildViews();
     return this.wasm.processBatch(n > this.batchCapacity ? this.batchCapacity : n);
   }
 
   /** One tick; returns its mask, with every output in row 0. Same results as processBatch. */
   processTick(symbol: number, timeMsc: number, bid: number, ask: number, last: number, volume: number,
     volumeReal: number, flags: number, capturedMs: number): number {
-    if (this.wasm.memory.buffer !== this.views.buffer) this.views = this.buildViews();
     return this.wasm.processTick(symbol, timeMsc, bid, ask, last, volume, volumeReal, flags, capturedMs);
   }
 
@@ -180,7 +178,6 @@ export class Engine {
 
   /** Indicators only over inPrice rows 0..n-1, outputs in the same rows of outInd. */
   pushPrices(symbol: number, n: number): void {
-    if (this.wasm.memory.buffer !== this.views.buffer) this.views = this.buildViews();
     this.wasm.pushPrices(symbol, n > this.batchCapacity ? this.batchCapacity : n);
   }
 
@@ -220,9 +217,8 @@ export class Engine {
     const f64 = (ptr: number, length = cap): Float64Array => new Float64Array(buffer, ptr, length);
     const i32 = (ptr: number): Int32Array => new Int32Array(buffer, ptr, cap);
     const outInd: Float64Array[] = [];
-    for (let k = 0; k < INDICATOR_COUNT; k++) outInd.push(f64(w.outIndPtr() + k * cap * 8));
+    for (let k = 0; k < INDICATOR_COUNT; k++) outInd.push(f64(w.outIndPtr() + k * w.outIndStride()));
     return {
-      buffer,
       inTimeMsc: f64(w.inTimeMscPtr()),
       inBid: f64(w.inBidPtr()),
       inAsk: f64(w.inAskPtr()),

@@ -1,11 +1,16 @@
 /**
- * Transport worker: drains every lane's output ring into micro-batches, encodes each as
- * `Envelope{MarketDataStream}`, sends it to the backend and keeps it until the backend's
+ * Transport worker: drains every lane's output ring into micro-batches, encodes each in the
+ * encoding the backend link negotiated — `Envelope{MarketDataColumns}` (columnar) or
+ * `Envelope{MarketDataStream}` (row) — sends it to the backend and keeps it until the backend's
  * cumulative ack.
  *
- *   output rings (one per lane) ──doorbell──► BatchEncoder ──seal──► BatchStore ──► BackendLink
- *                                                   ▲                    ▲ ackThrough   │
- *                                                   └── flush rules      └──── Ack ◄────┘
+ *   output rings (one per lane) ──doorbell──► encoder ──seal──► BatchStore ──► BackendLink
+ *                                   (ColumnarEncoder │ BatchEncoder)  ▲ ackThrough   │
+ *                                                   ▲ flush rules     └──── Ack ◄────┘
+ *
+ * Until a link opens, batches are encoded in the preferred encoding. When a link opens in the
+ * other one, the open batch is sealed as it is and the encoder switches; stored batches go out
+ * again as they are, except columnar ones on a row link, which are re-encoded (ColumnarToRow).
  *
  * Flush rules: a batch is sealed when it holds maxBatchTicks, when its first tick is
  * maxBatchDelayMs old, or at once when nothing is in flight — so latency stays minimal at low
@@ -15,7 +20,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { clientmt5 } from '../gen/clientmt5.js';
-import type { Config } from '../shared/config.js';
+import type { Config, WireEncoding } from '../shared/config.js';
 import { toWire } from '../shared/errors.js';
 import {
   TS_BATCHES_ACKED, TS_BATCHES_SENT, TS_BYTES_SENT, TS_CONNECTED, TS_ENDPOINT_INDEX, TS_LAST_ACKED_SEQ,
@@ -24,12 +29,19 @@ import {
 import { Doorbell, SpscRing, type RingHandle } from '../shared/ring.js';
 import { BackendLink } from './backend-link.js';
 import { BatchEncoder } from './batch-encoder.js';
+import { ColumnarEncoder, type TickBatchEncoder } from './columnar-encoder.js';
+import { ColumnarToRow, isColumnarFrame } from './columnar-transcoder.js';
 import { MemoryBatchStore, type BatchStore } from './unacked-batches.js';
 
 export interface TransportWorkerData {
   outputs: RingHandle[];
   doorbell: SharedArrayBuffer;
   symbolNames: Uint8Array;
+  /**
+   * The symbol table main writes before any tick of a symbol (lanes.ts): the columnar encoder
+   * reads each symbol's point from it. Without it, columnar prices travel as doubles.
+   */
+  symbolTable?: Float64Array;
   stats: Float64Array;
   config: Pick<Config, 'transport' | 'backend'>;
 }
@@ -38,7 +50,7 @@ export interface TransportWorkerData {
 export type TransportCommand = { type: 'drain' } | { type: 'stop' };
 /** Messages this worker sends to main. */
 export type TransportEvent =
-  | { type: 'link'; state: 'open' | 'closed'; endpoint: string; reason?: string }
+  | { type: 'link'; state: 'open' | 'closed'; endpoint: string; reason?: string; encoding?: WireEncoding }
   | { type: 'backend-error'; code: string; message: string }
   | { type: 'ready' }
   | { type: 'drained'; unacked: number }
@@ -49,7 +61,10 @@ const { transport, backend } = data.config;
 const rings = data.outputs.map((h) => new SpscRing(h));
 const doorbell = new Doorbell(data.doorbell);
 const stats = data.stats;
-const encoder = new BatchEncoder(transport.maxBatchTicks, data.symbolNames, backend.tenantId);
+const encoders: Record<WireEncoding, TickBatchEncoder | null> = { row: null, columnar: null };
+/** The encoder batches are filled in: the link's encoding, or before any link the preferred one. */
+let encoder = encoderFor(transport.encoding === 'row' ? 'row' : 'columnar');
+let transcoder: ColumnarToRow | null = null;
 const store: BatchStore = new MemoryBatchStore();
 let nextSequence = 1;
 let draining = false;
@@ -57,15 +72,20 @@ let stopped = false;
 
 const link = new BackendLink(
   { endpoints: backend.endpoints, jwt: backend.jwt, heartbeatIntervalMs: transport.heartbeatIntervalMs,
-    reconnectMinMs: transport.reconnectMinMs, reconnectMaxMs: transport.reconnectMaxMs },
+    reconnectMinMs: transport.reconnectMinMs, reconnectMaxMs: transport.reconnectMaxMs, encoding: transport.encoding },
   {
-    onOpen(index) {
+    onOpen(index, encoding) {
       stats[TS_CONNECTED] = 1;
       stats[TS_ENDPOINT_INDEX] = index;
       stats[TS_RECONNECTS] = link.reconnects;
-      post({ type: 'link', state: 'open', endpoint: backend.endpoints[index] });
+      post({ type: 'link', state: 'open', endpoint: backend.endpoints[index], encoding });
+      const next = encoderFor(encoding);
+      if (next !== encoder) {
+        if (encoder.count > 0) seal(); // stored, and sent below in the link's encoding
+        encoder = next;
+      }
       // At-least-once: everything unacked goes again, in order, before anything new.
-      for (const b of store.unacked()) link.send(b.bytes);
+      for (const b of store.unacked()) link.send(encoding === 'row' && isColumnarFrame(b.bytes) ? toRow(b.bytes) : b.bytes);
       pump();
     },
     onMessage(bytes) {
@@ -87,6 +107,9 @@ const link = new BackendLink(
         post({ type: 'backend-error', code: env.error.code ?? '', message: env.error.message ?? '' });
       }
     },
+    onEncodingRefused(_index, reason) {
+      post({ type: 'backend-error', code: 'BACKEND_UNREACHABLE', message: reason });
+    },
     onClose(index, reason) {
       stats[TS_CONNECTED] = 0;
       post({ type: 'link', state: 'closed', endpoint: backend.endpoints[index], reason });
@@ -98,21 +121,44 @@ function post(event: TransportEvent): void {
   parentPort?.postMessage(event);
 }
 
+function encoderFor(encoding: WireEncoding): TickBatchEncoder {
+  let e = encoders[encoding];
+  if (e === null) {
+    e = encoding === 'row'
+      ? new BatchEncoder(transport.maxBatchTicks, data.symbolNames, backend.tenantId)
+      : new ColumnarEncoder(transport.maxBatchTicks, data.symbolNames, backend.tenantId, data.symbolTable);
+    encoders[encoding] = e;
+  }
+  return e;
+}
+
+/** A stored columnar batch for a row link (failover to a backend that does not speak columnar). */
+function toRow(bytes: Uint8Array): Uint8Array {
+  transcoder ??= new ColumnarToRow(transport.maxBatchTicks, backend.tenantId);
+  return transcoder.transcode(bytes);
+}
+
 /** Backpressure: stop taking ticks when too much is unacked or the socket is not writing. */
 function blocked(): boolean {
   return store.size >= transport.maxUnackedBatches || link.bufferedAmount > 64 * 1024 * 1024;
 }
 
-function sealAndSend(): void {
+/** Seals the open batch into the store; returns its bytes. */
+function seal(): Uint8Array {
   const ticks = encoder.count;
   const sequence = nextSequence++;
   const bytes = encoder.seal(sequence);
   store.append(sequence, bytes, ticks);
-  if (link.isOpen) link.send(bytes);
   stats[TS_BATCHES_SENT]++;
   stats[TS_TICKS_SENT] += ticks;
   stats[TS_BYTES_SENT] += bytes.byteLength;
   stats[TS_UNACKED_BATCHES] = store.size;
+  return bytes;
+}
+
+function sealAndSend(): void {
+  const bytes = seal();
+  if (link.isOpen) link.send(bytes);
 }
 
 /** Moves what the rings hold into batches and seals by the flush rules; returns ticks taken. */
@@ -143,8 +189,11 @@ function finished(): boolean {
 
 async function loop(): Promise<void> {
   link.start();
-  // ~20k made-up ticks through the encoder while the link connects: no real tick waits on cold code.
-  encoder.warmUp(Math.max(2, Math.ceil(20000 / encoder.capacity)));
+  // ~20k made-up ticks through each encoder the link may use while it connects: no real tick
+  // waits on cold code.
+  const rounds = Math.max(2, Math.ceil(20000 / transport.maxBatchTicks));
+  encoderFor(transport.encoding === 'row' ? 'row' : 'columnar').warmUp(rounds);
+  if (transport.encoding === 'auto') encoderFor('row').warmUp(rounds);
   post({ type: 'ready' });
   while (!stopped) {
     const seen = doorbell.value();

@@ -23,12 +23,20 @@ export class TestClient {
     this.closed = new Promise((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
   }
 
-  /** Opens a connection; rejects with a Rejection when the upgrade is refused. */
-  static connect(url: string, token?: string, authorization?: string): Promise<TestClient> {
+  /** The subprotocol the backend picked ('' for none). */
+  get protocol(): string {
+    return this.ws.protocol;
+  }
+
+  /**
+   * Opens a connection, offering `protocols` (none by default); rejects with a Rejection when the
+   * upgrade is refused.
+   */
+  static connect(url: string, token?: string, authorization?: string, protocols: string[] = []): Promise<TestClient> {
     const headers: Record<string, string> = {};
     if (authorization !== undefined) headers.Authorization = authorization;
     else if (token !== undefined) headers.Authorization = `Bearer ${token}`;
-    const ws = new WebSocket(url, { headers });
+    const ws = new WebSocket(url, protocols, { headers });
     return new Promise((resolve, reject) => {
       ws.once('open', () => resolve(new TestClient(ws)));
       ws.once('unexpected-response', (_req, res) => {

@@ -134,3 +134,13 @@ it('caps a batch at the column capacity', () => {
   expect(e.processBatch(e.batchCapacity + 100)).toBe(0);
   expect(e.outMask.every((m) => m === REASON_UNCONFIGURED)).toBe(true);
 });
+
+it('processTick leaves the batch input columns as the caller filled them', () => {
+  const e = engine();
+  const limits: SymbolLimits = { point: 1e-5, maxSpreadPoints: 30, staleMs: 5000, futureToleranceMs: 1000, spikeMinPoints: 500, spikeFactor: 50 };
+  e.configureSymbol(0, limits);
+  const columns = [e.inTimeMsc, e.inBid, e.inAsk, e.inLast, e.inVolume, e.inVolumeReal, e.inCapturedMs, e.inSymbol, e.inFlags];
+  columns.forEach((c, j) => { c[0] = 100 + j; c[c.length - 1] = 200 + j; });
+  expect(e.processTick(0, T0, 1.1, 1.1001, 0, 1, 1, 6, T0 + 5)).toBe(0);
+  columns.forEach((c, j) => expect([c[0], c[c.length - 1]]).toEqual([100 + j, 200 + j]));
+});

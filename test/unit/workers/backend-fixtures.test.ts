@@ -1,7 +1,7 @@
 /**
  * The backend link's golden fixtures (test/fixtures/backend-link/*.bin, encoded by protoc from the
- * .txtpb beside them): the client's batch encoder must produce exactly these bytes, and the
- * generated decoder must read every one of them back.
+ * .txtpb beside them): the client's batch encoders (row and columnar) must produce exactly these
+ * bytes, and the generated decoder and the backend's columnar decoder must read them back.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
@@ -13,8 +13,11 @@ import {
   OUTPUT_RING_LAYOUT,
 } from '../../../src/shared/ring-layout.js';
 import { SpscRing } from '../../../src/shared/ring.js';
+import { ColumnarDecoder } from '../../../src/backend/columnar-decoder.js';
 import { encodeAck, encodeError } from '../../../src/backend/wire.js';
 import { BatchEncoder } from '../../../src/workers/batch-encoder.js';
+import { ColumnarEncoder } from '../../../src/workers/columnar-encoder.js';
+import { publish as publishRows, symbolTables, tickRow, type TickRow } from './ring-ticks.js';
 
 const fixture = (name: string) => new Uint8Array(readFileSync(new URL(`../../fixtures/backend-link/${name}`, import.meta.url)));
 
@@ -76,5 +79,76 @@ describe('backend link golden fixtures', () => {
     expect(ack.ack).toMatchObject({ batch_sequence: 7, ticks_received: 12345, duplicates_dropped: 2 });
     const gap = clientmt5.v1.Envelope.decode(fixture('gap-error.bin'));
     expect(gap.error).toMatchObject({ code: 'BACKEND_SEQUENCE_GAP', batch_sequence: 9 });
+  });
+});
+
+/** The ticks of market-data-columns.txtpb (see the table in it); symbol ids: EURUSD 0, USDJPY 3. */
+const ALL_INDICATORS = [1.0801, 1.08005, 1.080125, 1.08008, 1.0801, 1.08, 61.25, 4.5e-5, 3e-5, 1.5e-5, 1.0805, 1.0801, 1.0797];
+const COLUMNS_TICKS: TickRow[] = [
+  tickRow({ symbol: 0, timeMsc: 1767225600123, bid: 1.08, ask: 1.08012, volume: 2 ** 40, volumeReal: 1.5, recv: 1767225600200.125, seq: 1, flags: 6, quality: 97 }),
+  tickRow({ symbol: 3, timeMsc: 1767225600150, bid: 155.123, ask: 155.135, recv: 1767225600200.125, seq: 7, flags: 2, quality: 100 }),
+  tickRow({ symbol: 0, timeMsc: 1767225601000, bid: 1.08004, ask: 1.08016, last: 1.08005, volume: 3, recv: 1767225601000.5, seq: 34, flags: 102, quality: 100, ind: ALL_INDICATORS }),
+  tickRow({ symbol: 3, timeMsc: 1767225600990, bid: 155.12, ask: 155.134, recv: 1767225600995.75, seq: 8, flags: 6, quality: 99 }),
+];
+
+function sma20AndRsi(): number[] {
+  const ind = new Array<number>(INDICATOR_COUNT).fill(Number.NaN);
+  ind[0] = 1.0801;
+  ind[6] = 61.25;
+  return ind;
+}
+
+/** The ticks of market-data-columns-doubles.txtpb. */
+const DOUBLES_TICKS: TickRow[] = [
+  tickRow({ symbol: 0, timeMsc: 1767225600000, bid: 1.08, ask: 1.08012, recv: 1767225600001.25, seq: 5, ind: sma20AndRsi() }),
+  tickRow({ symbol: 0, timeMsc: 1767225600001, bid: 1.080015, ask: 1.08013, recv: 1000000000.0000001, seq: 6 }),
+];
+
+function encodeColumns(rows: TickRow[], sequence: number, tenant: string): Uint8Array {
+  const { names, table } = symbolTables(['EURUSD', 'GBPUSD', 'AUDUSD', 'USDJPY'], [0.00001, 0.00001, 0.00001, 0.001]);
+  const ring = SpscRing.create(16, OUTPUT_RING_LAYOUT);
+  publishRows(ring, rows);
+  const encoder = new ColumnarEncoder(8, names, tenant, table);
+  expect(encoder.takeFrom(ring, 8)).toBe(rows.length);
+  return encoder.seal(sequence, 1767225601002);
+}
+
+describe('backend link golden fixtures: column-packed', () => {
+  test('the columnar encoder writes market-data-columns.bin byte for byte (points, deltas, zigzag, presence)', () => {
+    const bytes = encodeColumns(COLUMNS_TICKS, 7, 'tenant-a');
+    expect(Buffer.from(bytes).toString('hex')).toBe(Buffer.from(fixture('market-data-columns.bin')).toString('hex'));
+  });
+
+  test('the columnar encoder writes market-data-columns-doubles.bin byte for byte (the doubles fallbacks)', () => {
+    const bytes = encodeColumns(DOUBLES_TICKS, 8, '');
+    expect(Buffer.from(bytes).toString('hex')).toBe(Buffer.from(fixture('market-data-columns-doubles.bin')).toString('hex'));
+  });
+
+  test("the backend's columnar decoder rebuilds every tick of both fixtures exactly", () => {
+    const names = ['EURUSD', '', '', 'USDJPY'];
+    for (const [file, rows, sequence, tenant] of [
+      ['market-data-columns.bin', COLUMNS_TICKS, 7, 'tenant-a'], ['market-data-columns-doubles.bin', DOUBLES_TICKS, 8, ''],
+    ] as const) {
+      const d = new ColumnarDecoder();
+      expect(d.decodeEnvelope(fixture(file))).toBe(1);
+      const b = d.batch;
+      expect(b).toMatchObject({ batchSequence: sequence, batchTimeMsc: 1767225601002, source: 'MT5', tenantId: tenant, count: rows.length });
+      rows.forEach((r, i) => {
+        expect([b.symbolOf(i), b.timeMsc[i], b.bid[i], b.ask[i], b.last[i], b.volume[i], b.volumeReal[i], b.receivedAtMs[i],
+          b.sequenceNumber[i], b.flags[i], b.quality[i], ...b.indicators.map((c) => c[i])], `${file} tick ${i}`)
+          .toEqual([names[r.symbol], r.timeMsc, r.bid, r.ask, r.last, r.volume, r.volumeReal, r.recv, r.seq, r.flags, r.quality, ...r.ind]);
+      });
+    }
+  });
+
+  test('the generated decoder reads the columnar fixtures', () => {
+    const md = clientmt5.v1.Envelope.decode(fixture('market-data-columns.bin')).market_data_columns!;
+    expect(md.tick_count).toBe(4);
+    expect(md.symbols).toEqual(['EURUSD', 'USDJPY']);
+    expect(md.received_at_q12_delta).toEqual([7238556058419712, 0, 3278336, -19456]);
+    expect(md.indicators!.macd_hist).toEqual([1.5e-5]);
+    const doubles = clientmt5.v1.Envelope.decode(fixture('market-data-columns-doubles.bin')).market_data_columns!;
+    expect(doubles.bid).toEqual([1.08, 1.080015]);
+    expect(doubles.received_at_ms).toEqual([1767225600001.25, 1000000000.0000001]);
   });
 });

@@ -1,0 +1,378 @@
+/**
+ * One run of the end-to-end topology at one offered rate, every part its own process on loopback:
+ *
+ *   ea-sim ──ws /ea──► bridge (`client-mt5 start --config <generated>`) ──ws──► backend
+ *   (client-mt5 ea-sim)     workers = N, RSS/CPU read from /proc             (sink or reference)
+ *
+ *   naive: ea-sim ──ws /ea──► bench/baselines/naive-bridge.ts ──ws, JSON per tick──► json-sink
+ *
+ * Timeline: backend up → bridge spawned (start-up = spawn → its EA port accepts TCP) → backend
+ * link open → ea-sim started with --duration D → sampled every `sampleEveryMs` (sim, backend,
+ * /proc) → generation ends at welcome + D → the sim sends what it holds and stops → wait until
+ * the backend holds everything the sim sent (drain, bounded) → everything stopped, killed if it
+ * does not stop by itself.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { signJwt } from '../../src/shared/jwt.js';
+import { cpuPercent, freePort, Proc, sampleProc, sleep, waitAccepting, type ProcSample } from './procs.js';
+
+export const REPO = fileURLToPath(new URL('../../', import.meta.url));
+const BIN = join(REPO, 'bin/client-mt5.js');
+const TSX = ['--import', 'tsx'];
+
+export type Subject = 'bridge' | 'naive';
+export type BackendKind = 'sink' | 'reference';
+
+export interface RunSpec {
+  subject: Subject;
+  workers: number;
+  rate: number;
+  durationS: number;
+  symbols: number;
+  backend: BackendKind;
+  seed: number;
+  timerMs?: number;
+  /** Restart the latency histograms this long after the EA connects (sink backends only). */
+  latencyWarmupS?: number;
+  /** Everything sent must be at the backend within this long after generation ends. */
+  maxDrainMs: number;
+  sampleEveryMs: number;
+  /** Run the bridge under `node --cpu-prof` writing here. */
+  cpuProfDir?: string;
+  /** Run the bridge with `--trace-gc` and count its collections per isolate in the measured window. */
+  traceGc?: boolean;
+  /** Settings merged into the generated bridge config (experiments: ring size, batch size, encoding). */
+  bridgeConfig?: Record<string, unknown>;
+  /** Before starting, wait up to this long for the machine to be idle (other work skews every figure). */
+  waitQuietMs?: number;
+}
+
+export interface LatencySummary { p50: number; p99: number; p999: number; max: number; mean: number; count: number }
+
+export interface RunResult {
+  subject: Subject;
+  workers: number;
+  backend: BackendKind | 'json-sink';
+  rate: number;
+  duration_s: number;
+  offered_per_s: number;
+  delivered_per_s: number;
+  ticks_generated: number;
+  ticks_sent: number;
+  ticks_delivered: number;
+  ticks_lost: number;
+  duplicates: number;
+  gaps: number;
+  out_of_order: number;
+  history_overruns: number;
+  bridge_accepted: number;
+  ea_paused_ms: number;
+  ea_pauses: number;
+  lag_at_end_ticks: number;
+  drain_ms: number;
+  passed: boolean;
+  failure: string;
+  latency_ms: LatencySummary | null;
+  tick_age_ms: LatencySummary | null;
+  latency_window: string;
+  /** The tick encoding on the backend link, as the sink saw it ('' when the backend does not say). */
+  encoding: string;
+  startup_ms: number;
+  ready_ms_logged: number;
+  bridge: { rss_mb_end: number; rss_mb_peak: number; rss_anon_mb: number; rss_file_mb: number; cpu_pct: number; sys_pct: number; threads_cpu_pct: Array<{ tid: number; main: boolean; cpu_pct: number }> };
+  sim: { cpu_pct: number };
+  backend_proc: { cpu_pct: number; rss_mb_peak: number };
+  machine_cpu_pct: number;
+  /** Machine CPU not used by this run's processes during the measured window (other work), % of one core. */
+  others_cpu_pct: number;
+  /** Machine CPU in use just before the run started, % of one core, and how long the run waited for quiet. */
+  busy_before_pct: number;
+  waited_quiet_ms: number;
+  /** Failed while other work took a real share of the machine (set by the stepping). */
+  disturbed?: boolean;
+  /** With traceGc: collections per isolate (main first) in the measured window, and the ticks it saw. */
+  gc?: { window_s: number; ticks: number; isolates: Array<{ isolate: string; scavenges: number; mark_compacts: number }> };
+}
+
+interface SimStats { ticks_sent: number; ticks_generated: number; history_overruns: number; paused_ms: number }
+interface SinkLikeStats {
+  ticks_received: number; duplicates: number; gaps: number; out_of_order?: number; bad_frames?: number; bad_messages?: number;
+  latency_ms?: LatencySummary; tick_age_ms?: LatencySummary; row_frames?: number; columnar_frames?: number;
+}
+
+interface Sample { at: number; sim: SimStats | null; backend: SinkLikeStats | null; bridge: ProcSample | null; simProc: ProcSample | null; backendProc: ProcSample | null; machineBusyMs: number }
+
+/** Runs one spec; never throws (a failure is a result with `passed: false`). Kills what it started. */
+export async function runOnce(spec: RunSpec): Promise<RunResult> {
+  const procs: Proc[] = [];
+  const dir = mkdtempSync(join(tmpdir(), 'client-mt5-e2e-'));
+  const result = emptyResult(spec);
+  try {
+    await runInto(spec, result, procs, dir);
+  } catch (err) {
+    result.passed = false;
+    result.failure ||= (err as Error).message.split('\n')[0];
+  } finally {
+    await Promise.all(procs.map((p) => p.stop({ signal: 'SIGTERM', graceMs: 3000 }).catch(() => p.kill())));
+    for (const p of procs) p.kill();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return result;
+}
+
+async function runInto(spec: RunSpec, r: RunResult, procs: Proc[], dir: string): Promise<void> {
+  const quiet = await waitQuiet(spec.waitQuietMs ?? 0);
+  r.busy_before_pct = round1(quiet.busyPct);
+  r.waited_quiet_ms = Math.round(quiet.waitedMs);
+  const token = randomBytes(16).toString('hex');
+  const secret = randomBytes(32).toString('hex');
+  let pauses = 0;
+  const gcEvents: Array<{ at: number; isolate: string; full: boolean }> = [];
+
+  // ── backend ──────────────────────────────────────────────────────────────────────────────────
+  let backend: Proc;
+  if (spec.subject === 'naive') {
+    backend = new Proc('json-sink', join(REPO, 'bench/baselines/json-sink.ts'), [], { nodeArgs: TSX, ipc: true, cwd: REPO });
+  } else if (spec.backend === 'sink') {
+    backend = new Proc('sink-backend', join(REPO, 'bench/e2e/sink-backend.ts'), ['--jwt-secret', secret], { nodeArgs: TSX, ipc: true, cwd: REPO });
+  } else {
+    backend = new Proc('backend', BIN, ['backend', '--port', '0', '--jwt-secret', secret], { ipc: true, cwd: REPO });
+  }
+  procs.push(backend);
+  const { url } = await backend.next<{ type: 'ready'; url: string }>('ready', 30000);
+
+  // ── bridge (or the naive one) ────────────────────────────────────────────────────────────────
+  const eaPort = await freePort();
+  let bridge: Proc;
+  let accepted = Number.NaN;
+  const spawnedAt = performance.now();
+  if (spec.subject === 'naive') {
+    bridge = new Proc('naive-bridge', join(REPO, 'bench/baselines/naive-bridge.ts'),
+      ['--port', String(eaPort), '--token', token, '--sink', url], { nodeArgs: TSX, ipc: true, cwd: REPO });
+    procs.push(bridge);
+    const ready = bridge.next('ready', 30000);
+    r.startup_ms = (await waitAccepting(eaPort, 30000)) - spawnedAt;
+    await ready;
+  } else {
+    const configFile = join(dir, 'client-mt5.json');
+    const jwt = signJwt({ sub: `bench-${randomBytes(4).toString('hex')}`, exp: Math.floor(Date.now() / 1000) + 3600 }, secret);
+    writeFileSync(configFile, JSON.stringify({
+      ...spec.bridgeConfig,
+      workers: spec.workers,
+      eaLink: { host: '127.0.0.1', port: eaPort, token },
+      backend: { endpoints: [url], jwt },
+      statusIntervalMs: 1000,
+    }));
+    const nodeArgs = [...(spec.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', spec.cpuProfDir] : []), ...(spec.traceGc ? ['--trace-gc'] : [])];
+    bridge = new Proc('bridge', BIN, ['start', '--config', configFile], {
+      nodeArgs, cwd: REPO,
+      onLine: (line) => {
+        const g = GC_LINE.exec(line);
+        if (g) { gcEvents.push({ at: performance.now(), isolate: g[1], full: g[2] !== 'Scavenge' }); return; }
+        if (/EA paused:/.test(line)) pauses++;
+        const m = /stopped: (\d+) ticks accepted/.exec(line);
+        if (m) accepted = Number(m[1]);
+      },
+    });
+    procs.push(bridge);
+    const readyLine = bridge.waitLine(/bridge ready in (\d+) ms/, 30000);
+    const linkOpen = bridge.waitLine(/backend link open/, 30000);
+    r.startup_ms = (await waitAccepting(eaPort, 30000)) - spawnedAt;
+    r.ready_ms_logged = Number((await readyLine)[1]);
+    await linkOpen;
+  }
+
+  // ── the simulated EA ─────────────────────────────────────────────────────────────────────────
+  const sim = new Proc('ea-sim', BIN, [
+    'ea-sim', '--url', `ws://127.0.0.1:${eaPort}/ea`, '--token', token, '--rate', String(spec.rate),
+    '--symbols', String(spec.symbols), '--invalid-rate', '0', '--duration', String(spec.durationS), '--seed', String(spec.seed),
+    ...(spec.timerMs ? ['--timer-ms', String(spec.timerMs)] : []),
+  ], { ipc: true, cwd: REPO });
+  procs.push(sim);
+  const stopped = sim.next<{ type: 'stopped'; stats: SimStats }>('stopped', (spec.durationS + 30) * 1000);
+  stopped.catch(() => {});
+  await sim.next('connected', 30000);
+  const t0 = performance.now();
+  const genEnd = t0 + spec.durationS * 1000;
+  const measureFrom = t0 + Math.min(1000, (spec.durationS * 1000) / 4);
+  let simDone = false;
+  void stopped.then(() => { simDone = true; }, () => { simDone = true; });
+
+  const sample = async (): Promise<Sample> => {
+    const [simStats, backendStats] = await Promise.all([
+      simDone ? Promise.resolve(null) : sim.request<{ type: 'stats'; stats: SimStats }>({ type: 'stats' }, 'stats', 2000).then((m) => m.stats, () => null),
+      backend.request<{ type: 'stats'; stats: SinkLikeStats }>({ type: 'stats' }, 'stats', 5000).then((m) => m.stats, () => null),
+    ]);
+    return {
+      at: performance.now(), sim: simStats, backend: backendStats, bridge: sampleProc(bridge.pid, true),
+      simProc: sampleProc(sim.pid), backendProc: sampleProc(backend.pid), machineBusyMs: machineBusyMs(),
+    };
+  };
+
+  // ── sampling until generation ends ───────────────────────────────────────────────────────────
+  // The reference backend cannot restart its histogram; the sinks can.
+  let warmReset = spec.latencyWarmupS !== undefined && (spec.subject === 'naive' || spec.backend === 'sink');
+  const resetAt = t0 + (spec.latencyWarmupS ?? 0) * 1000;
+  let first: Sample | null = null;
+  let atEnd: Sample | null = null;
+  for (let k = 1; ; k++) {
+    const due = Math.min(t0 + k * spec.sampleEveryMs, genEnd - 30);
+    if (warmReset && resetAt <= due) {
+      await sleep(resetAt - performance.now());
+      await backend.request({ type: 'reset' }, 'reset', 5000);
+      warmReset = false;
+    }
+    await sleep(due - performance.now());
+    const s = await sample();
+    if (!first && s.at >= measureFrom) first = s;
+    atEnd = s;
+    if (due >= genEnd - 30 || simDone) break;
+  }
+  if (!first || !atEnd) throw new Error('no samples taken');
+
+  // ── drain: the sim sends what it holds and stops; the backend must catch up ──────────────────
+  const simFinal = (await stopped).stats;
+  let caughtUpAt = Number.NaN;
+  let last: SinkLikeStats = await backend.request<{ type: 'stats'; stats: SinkLikeStats }>({ type: 'stats' }, 'stats', 5000).then((m) => m.stats);
+  const drainDeadline = Math.max(performance.now(), genEnd) + Math.max(spec.maxDrainMs * 4, 5000);
+  while (performance.now() < drainDeadline) {
+    last = await backend.request<{ type: 'stats'; stats: SinkLikeStats }>({ type: 'stats' }, 'stats', 5000).then((m) => m.stats);
+    if (last.ticks_received >= simFinal.ticks_sent) { caughtUpAt = performance.now(); break; }
+    await sleep(20);
+  }
+  const simEnd = atEnd.sim ?? simFinal;
+
+  r.ticks_generated = simFinal.ticks_generated;
+  r.ticks_sent = simFinal.ticks_sent;
+  r.ticks_delivered = last.ticks_received;
+  r.ticks_lost = simFinal.ticks_generated - last.ticks_received;
+  r.duplicates = last.duplicates;
+  r.gaps = last.gaps;
+  r.out_of_order = last.out_of_order ?? 0;
+  r.history_overruns = simFinal.history_overruns;
+  r.ea_paused_ms = simFinal.paused_ms;
+  r.ea_pauses = pauses;
+  r.lag_at_end_ticks = simEnd.ticks_generated - (atEnd.backend?.ticks_received ?? 0);
+  r.drain_ms = Number.isNaN(caughtUpAt) ? Number.POSITIVE_INFINITY : Math.max(0, caughtUpAt - genEnd);
+  r.offered_per_s = simFinal.ticks_generated / spec.durationS;
+  r.delivered_per_s = last.ticks_received / spec.durationS;
+  r.encoding = spec.subject === 'naive' ? 'json' : (last.columnar_frames ?? 0) > 0 ? 'columnar' : last.row_frames !== undefined ? 'row' : '';
+  r.latency_ms = pickLatency(last.latency_ms);
+  r.tick_age_ms = pickLatency(last.tick_age_ms);
+  r.latency_window = spec.subject === 'bridge' && spec.backend === 'reference'
+    ? 'whole run (the reference backend cannot restart its histogram; includes warm-up)'
+    : warmLabel(spec);
+
+  const threads: RunResult['bridge']['threads_cpu_pct'] = [];
+  if (first.bridge && atEnd.bridge) {
+    for (const [tid, ms] of atEnd.bridge.threads) {
+      const before = first.bridge.threads.get(tid) ?? 0;
+      threads.push({ tid, main: tid === bridge.pid, cpu_pct: round1((100 * (ms - before)) / (atEnd.at - first.at)) });
+    }
+    threads.sort((a, b) => Number(b.main) - Number(a.main) || b.cpu_pct - a.cpu_pct);
+  }
+  r.bridge = {
+    rss_mb_end: round1(atEnd.bridge?.rssMb ?? Number.NaN),
+    rss_mb_peak: round1(atEnd.bridge?.hwmMb ?? Number.NaN),
+    rss_anon_mb: round1(atEnd.bridge?.rssAnonMb ?? Number.NaN),
+    rss_file_mb: round1(atEnd.bridge?.rssFileMb ?? Number.NaN),
+    cpu_pct: round1(cpuPercent(first.bridge, atEnd.bridge)),
+    sys_pct: round1(first.bridge && atEnd.bridge ? (100 * (atEnd.bridge.sysMs - first.bridge.sysMs)) / (atEnd.at - first.at) : Number.NaN),
+    threads_cpu_pct: threads.filter((t) => t.main || t.cpu_pct >= 1).slice(0, 8),
+  };
+  r.sim = { cpu_pct: round1(cpuPercent(first.simProc, atEnd.simProc)) };
+  r.backend_proc = { cpu_pct: round1(cpuPercent(first.backendProc, atEnd.backendProc)), rss_mb_peak: round1(atEnd.backendProc?.hwmMb ?? Number.NaN) };
+  r.machine_cpu_pct = round1((100 * (atEnd.machineBusyMs - first.machineBusyMs)) / (atEnd.at - first.at));
+  r.others_cpu_pct = round1(Math.max(0, r.machine_cpu_pct - r.bridge.cpu_pct - r.sim.cpu_pct - r.backend_proc.cpu_pct));
+
+  if (spec.traceGc) {
+    // The main isolate is the first to collect (during start-up, before any worker exists).
+    const order = [...new Set(gcEvents.map((e) => e.isolate))];
+    const inWindow = gcEvents.filter((e) => e.at >= first!.at && e.at <= atEnd!.at);
+    const ticks = (atEnd.backend?.ticks_received ?? 0) - (first.backend?.ticks_received ?? 0);
+    r.gc = {
+      window_s: round1((atEnd.at - first.at) / 1000), ticks,
+      isolates: order.map((isolate, i) => ({
+        isolate: i === 0 ? 'main' : `worker isolate ${i}`,
+        scavenges: inWindow.filter((e) => e.isolate === isolate && !e.full).length,
+        mark_compacts: inWindow.filter((e) => e.isolate === isolate && e.full).length,
+      })),
+    };
+  }
+
+  // ── stop the bridge gracefully (SIGTERM: drain, then exit) to read its final count ───────────
+  await bridge.stop({ signal: 'SIGTERM', graceMs: 15000 });
+  r.bridge_accepted = spec.subject === 'bridge' ? accepted : Number.NaN;
+
+  const fail: string[] = [];
+  if (r.ticks_lost !== 0) fail.push(`lost ${r.ticks_lost} ticks`);
+  if (r.history_overruns !== 0) fail.push(`EA history overrun ${r.history_overruns}x (paused too long)`);
+  if (r.duplicates !== 0) fail.push(`${r.duplicates} duplicates`);
+  if (r.gaps !== 0) fail.push(`${r.gaps} sequence gaps`);
+  if (r.out_of_order !== 0) fail.push(`${r.out_of_order} out of order`);
+  if ((last.bad_frames ?? 0) + (last.bad_messages ?? 0) > 0) fail.push('bad frames at the backend');
+  if (!(r.drain_ms <= spec.maxDrainMs)) fail.push(`fell behind: backend complete ${Number.isFinite(r.drain_ms) ? `${Math.round(r.drain_ms)} ms` : 'never'} after generation ended (limit ${spec.maxDrainMs} ms)`);
+  if (spec.subject === 'bridge' && !Number.isNaN(accepted) && accepted !== r.ticks_sent) fail.push(`bridge accepted ${accepted} of ${r.ticks_sent}`);
+  r.passed = fail.length === 0;
+  r.failure = fail.join('; ');
+}
+
+/** Busy CPU of the whole machine over 0.5 s windows, until below ~15 % of one core or `maxWaitMs`. */
+async function waitQuiet(maxWaitMs: number): Promise<{ busyPct: number; waitedMs: number }> {
+  const startedAt = performance.now();
+  for (;;) {
+    const a = machineBusyMs();
+    const t = performance.now();
+    await sleep(500);
+    const busyPct = (100 * (machineBusyMs() - a)) / (performance.now() - t);
+    const waitedMs = performance.now() - startedAt;
+    if (busyPct < 15 || waitedMs >= maxWaitMs) return { busyPct, waitedMs };
+    await sleep(500);
+  }
+}
+
+/** A `--trace-gc` line: `[pid:0xisolate]   1234 ms: Scavenge ...` (or Mark-Compact, Minor Mark-Compact). */
+const GC_LINE = /^\[\d+:(0x[0-9a-f]+)\]\s+\d+ ms: (Scavenge|Mark-Compact|Minor Mark-Compact|Mark-Compact \(reduce\))/;
+
+function warmLabel(spec: RunSpec): string {
+  return spec.latencyWarmupS === undefined ? 'whole run' : `after a ${spec.latencyWarmupS} s warm-up`;
+}
+
+function pickLatency(l: LatencySummary | undefined): LatencySummary | null {
+  if (!l || l.count === 0) return null;
+  return { p50: l.p50, p99: l.p99, p999: l.p999, max: l.max, mean: l.mean, count: l.count };
+}
+
+/** CPU time all cores spent busy (not idle/iowait), ms, from /proc/stat. */
+function machineBusyMs(): number {
+  try {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    const idle = f[3] + (f[4] ?? 0);
+    const total = f.slice(0, 8).reduce((a, b) => a + b, 0);
+    return ((total - idle) * 1000) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+function round1(x: number): number {
+  return Math.round(x * 10) / 10;
+}
+
+function emptyResult(spec: RunSpec): RunResult {
+  return {
+    subject: spec.subject, workers: spec.subject === 'naive' ? 1 : spec.workers,
+    backend: spec.subject === 'naive' ? 'json-sink' : spec.backend, rate: spec.rate, duration_s: spec.durationS,
+    offered_per_s: 0, delivered_per_s: 0, ticks_generated: 0, ticks_sent: 0, ticks_delivered: 0, ticks_lost: 0,
+    duplicates: 0, gaps: 0, out_of_order: 0, history_overruns: 0, bridge_accepted: Number.NaN, ea_paused_ms: 0, ea_pauses: 0,
+    lag_at_end_ticks: 0, drain_ms: Number.NaN, passed: false, failure: '', latency_ms: null, tick_age_ms: null, latency_window: '', encoding: '',
+    startup_ms: Number.NaN, ready_ms_logged: Number.NaN,
+    bridge: { rss_mb_end: Number.NaN, rss_mb_peak: Number.NaN, rss_anon_mb: Number.NaN, rss_file_mb: Number.NaN, cpu_pct: Number.NaN, sys_pct: Number.NaN, threads_cpu_pct: [] },
+    sim: { cpu_pct: Number.NaN }, backend_proc: { cpu_pct: Number.NaN, rss_mb_peak: Number.NaN }, machine_cpu_pct: Number.NaN,
+    others_cpu_pct: Number.NaN, busy_before_pct: Number.NaN, waited_quiet_ms: 0,
+  };
+}

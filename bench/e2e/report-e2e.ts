@@ -1,0 +1,104 @@
+/** The end-to-end part of BENCHMARKS.md, from bench:e2e's JSON. */
+import { cell, fmt, mdTable, type Json } from './markdown.js';
+
+type Lat = { p50: number; p99: number; p999: number } | null;
+
+export function e2eSection(e: Json): string[] {
+  const m = e.machine as Json;
+  const setup = (e.setup ?? {}) as Json;
+  const load = (e.load_average_before as number[] | undefined) ?? [];
+  const out: string[] = ['## End to end (`bench:e2e`)', ''];
+  out.push(`\`${String(e.command)}\` — ${String(m.date)}, ${String(e.elapsed_s)} s` +
+    `${e.quick ? ' (**--quick: a smoke run, not figures**)' : ''}; load average before ${load.map((x) => fmt(x)).join(' ')}` +
+    `${(load[0] ?? 0) > 0.5 ? ' (**the machine was not quiet**)' : ''}.` +
+    (e.build ? ` Code: commit ${String((e.build as Json).commit)}${(e.build as Json).dirty_files ? ` plus ${String((e.build as Json).dirty_files)} changed file(s)` : ''}, dist/ built ${String((e.build as Json).dist_built)}.` : ''), '');
+  out.push('```',
+    'client-mt5 ea-sim ──ws /ea──► client-mt5 start --config <generated> ──ws──► backend (separate processes, 127.0.0.1)',
+    'client-mt5 ea-sim ──ws /ea──► bench/baselines/naive-bridge.ts ──ws, one JSON message per tick──► json-sink', '```', '');
+  out.push(`- Load generator: ${String(setup.load_generator)}; ${String(setup.symbols)} symbols, seed ${String(setup.seed)} ` +
+    '(its feed stays at 0.96× the nominal rate for the whole step, so "offered" is a steady rate).');
+  out.push(`- Throughput steps of ${String(setup.step_s)} s, fresh processes each; backend: ${String(setup.throughput_backend)}.`);
+  out.push(`- A step **held** when every generated tick reached the backend exactly once and in order (no gap, duplicate or loss, ` +
+    `none lost at the EA while paused) and all of it was there within ${String(setup.max_drain_ms)} ms of the end of generation. ` +
+    'Ladder, then bisections (two at the default worker count, one otherwise), then the best rate once more; the figure is ' +
+    'the lower delivered rate of its runs. A run that failed while other work used more than 25 % of a core is marked ' +
+    'disturbed and run again (at most twice).');
+  out.push(`- Latency: ${String(setup.latency)}. Also with the reference backend: ${String(setup.latency_reference_backend)}.`);
+  out.push('- "Tick time → backend" is the backend clock minus the tick\'s own time (the terminal\'s, UTC, ms resolution): an upper ' +
+    'bound of EA send → backend, by at most the EA timer (1 ms) plus the millisecond rounding. EA send time itself does not travel ' +
+    '(it would need a send timestamp in the EA frame header: a protocol change).');
+  out.push('- RSS: the bridge process\'s VmHWM (peak resident set over the run, all threads); CPU: utime+stime from /proc over ' +
+    'the loaded part of the run, in % of one core (the machine has 2). "Other work" is machine CPU used by anything but ' +
+    'this run\'s processes in that window (the machine is shared); each run first waits (bounded) for the machine to be idle.', '');
+
+  const maxBy = (e.max_ticks_per_s ?? {}) as Record<string, number>;
+  const cpu = (e.cpu_pct_at_max_by_workers ?? {}) as Record<string, Json | null>;
+  out.push('### Highest sustained rate with zero loss', '');
+  out.push(mdTable(['workers', 'ticks/s', '× naive', 'bridge CPU % (kernel part)', 'bridge threads CPU % (main first)', 'sim CPU %', 'backend CPU %', 'machine CPU %', 'bridge RSS MB', 'the next step up failed because'],
+    Object.keys(maxBy).map((w) => {
+      const c = cpu[w];
+      return [w, maxBy[w], (e.ratio_vs_baseline_by_workers as Json)?.[w], c ? `${fmt(c.bridge as number)} (${fmt(c.bridge_sys as number)})` : '-', (c?.threads as number[] | undefined)?.map((x) => fmt(x)).join(' / '),
+        c?.sim, c?.backend, c?.machine, (e.rss_mb_by_workers as Json)?.[w], (e.limit_by_workers as Json)?.[w] || 'the ladder ran out'];
+    })), '');
+  const ref = e.max_ticks_per_s_reference_backend as Json | null;
+  if (ref) {
+    out.push(`Against the reference backend instead of the sink (it decodes every batch with protobufjs and recomputes every ` +
+      `indicator in TypeScript), ${String(ref.workers)} workers: **${fmt(ref.max as number)} ticks/s**` +
+      `${ref.limit ? `; the next step up: ${String(ref.limit)}` : ''}.`, '');
+  }
+  const b = e.baseline_at_max as Json | null;
+  out.push(`Naive baseline: **${fmt(e.baseline_max_ticks_per_s as number)} ticks/s**` +
+    (b ? ` (its process ${fmt(b.cpu_pct as number)} % CPU, ${fmt(b.rss_mb_peak as number)} MB; latency ${latText(b.latency_ms as Lat)})` : '') +
+    `${e.baseline_limit ? `; the next step up: ${String(e.baseline_limit)}` : ''}. ` +
+    `Best bridge / naive: **${fmt(e.ratio_vs_baseline as number)}×**.`, '');
+
+  out.push('### Latency at fixed rates, ms', '');
+  const rows: unknown[][] = [];
+  for (const [w, byRate] of Object.entries((e.latency_ms_by_workers ?? {}) as Record<string, Record<string, Lat>>)) {
+    for (const [rate, l] of Object.entries(byRate)) rows.push([`bridge receipt → sink, ${w} workers`, rate, l?.p50, l?.p99, l?.p999]);
+  }
+  for (const [rate, l] of Object.entries((e.latency_ms_reference_backend ?? {}) as Record<string, Lat>)) {
+    rows.push([`bridge receipt → reference backend, ${String(e.default_workers)} workers, whole run`, rate, l?.p50, l?.p99, l?.p999]);
+  }
+  for (const [rate, l] of Object.entries((e.tick_time_to_backend_ms ?? {}) as Record<string, Lat>)) {
+    rows.push([`tick time → sink (≥ EA send → backend), ${String(e.default_workers)} workers`, rate, l?.p50, l?.p99, l?.p999]);
+  }
+  out.push(mdTable(['path', 'ticks/s', 'p50', 'p99', 'p999'], rows), '');
+
+  out.push('### Start-up (spawn of `client-mt5 start` → its EA port accepts a TCP connection)', '');
+  out.push(mdTable(['workers', 'median ms', 'min', 'max', 'runs', 'the bridge\'s own "ready in" (median)'],
+    Object.entries((e.startup_ms_by_workers ?? {}) as Record<string, Json | null>).map(([w, s]) => [w, s?.median, s?.min, s?.max, s?.n, s?.bridge_logged_ready_median])), '');
+
+  out.push('### Every run', '');
+  const runs = (e.runs ?? []) as Json[];
+  out.push(mdTable(['subject', 'backend', 'encoding', 'rate', 'offered/s', 'delivered/s', 'held', 'why not', 'drain ms', 'EA paused ms', 'bridge CPU %', 'sim %', 'backend %', 'other work %', 'RSS MB', 'start-up ms'],
+    runs.map((r) => {
+      const br = r.bridge as Json;
+      return [r.subject === 'naive' ? 'naive' : `bridge, ${String(r.workers)} w`, r.backend, r.encoding || '-', r.rate, r.offered_per_s, r.delivered_per_s, r.passed,
+        r.disturbed ? `disturbed (other work ${String(r.others_cpu_pct)} %), run again: ${String(r.failure)}` : r.failure || '', r.drain_ms ?? 'never', r.ea_paused_ms, br.cpu_pct, r.sim_cpu_pct, r.backend_cpu_pct, r.others_cpu_pct, br.rss_mb_peak, r.startup_ms];
+    })), '');
+  return out;
+}
+
+export function profileSection(p: Json, source: Json | undefined): string[] {
+  const out = ['## Where the pipeline saturates: CPU profile of the bridge', ''];
+  const run = p.run as Json;
+  out.push(`\`node --cpu-prof bin/client-mt5.js start\` (one profile per thread), ${String(p.workers)} workers, offered ` +
+    `${fmt(run.offered_per_s as number)} ticks/s, delivered ${fmt(run.delivered_per_s as number)}/s` +
+    `${run.passed ? '' : ` — did not hold: ${String(run.failure)}`}; bridge ${cell((run.bridge as Json).cpu_pct)} % CPU ` +
+    `(threads ${((run.bridge as Json).threads_cpu_pct as Json[]).map((t) => fmt(t.cpu_pct as number)).join(' / ')}), sim ${cell(run.sim_cpu_pct)} %, ` +
+    `backend ${cell(run.backend_cpu_pct)} %, machine ${cell(run.machine_cpu_pct)} % of 200 %` +
+    `${source?.machine ? ` (${String((source.machine as Json).date)})` : ''}.`, '');
+  out.push('Self time in the ring wait strategies (`waitForData` / `waitForSpace`: a short spin, then blocked in `Atomics.wait`) ' +
+    'is counted as waiting, not busy; the `/proc` thread CPU above is the real use.', '');
+  for (const t of (p.threads ?? []) as Json[]) {
+    out.push(`**${String(t.role)}** — busy ${fmt(t.busy_pct as number)} % of ${fmt(t.profile_ms as number)} ms, ` +
+      `waiting on a ring ${fmt(t.wait_ms as number)} ms, GC ${fmt(t.gc_ms as number)} ms`, '');
+    out.push(mdTable(['function', 'where', 'self ms', '% of non-idle'], ((t.top ?? []) as Json[]).slice(0, 8).map((f) => [f.fn, f.where, f.ms, f.pct_busy])), '');
+  }
+  return out;
+}
+
+function latText(l: Lat): string {
+  return l ? `p50 ${fmt(l.p50)} / p99 ${fmt(l.p99)} / p999 ${fmt(l.p999)} ms` : '-';
+}

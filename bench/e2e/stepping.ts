@@ -1,0 +1,90 @@
+/**
+ * The highest sustained rate with zero loss: run the pipeline at a ladder of offered rates, each
+ * a fresh set of processes for a few seconds, until a run loses ticks or falls behind; then
+ * bisect between the last rate that held and the first that did not, and repeat the best one.
+ *
+ *   ladder:  r1 ✓ ─► r2 ✓ ─► r3 ✗        bisect: (r2+r3)/2 ✓ ─► (…+r3)/2 ✗      confirm: best again
+ *
+ * "Held" is RunResult.passed: every generated tick at the backend exactly once and in order, no
+ * tick lost at the EA (history overrun while paused), and everything at the backend within
+ * maxDrainMs of the end of generation (the pipeline kept pace rather than catching up later).
+ * The figure is the delivered rate (ticks delivered / step seconds) of the best rate whose every
+ * run held, the lowest of its runs.
+ */
+import { runOnce, type RunResult, type RunSpec } from './pipeline.js';
+
+/** Other work above this share of one core during a failed run makes it disturbed. */
+export const DISTURBED_PCT = 25;
+
+export interface SteppingResult {
+  max_ticks_per_s: number;
+  /** Nominal offered rate of that best step. */
+  best_rate: number;
+  /** Why the next step up did not hold (its failure), or '' when the ladder ran out. */
+  limit: string;
+  runs: RunResult[];
+}
+
+export interface SteppingOptions {
+  ladder: number[];
+  bisections: number;
+  confirm: boolean;
+  /** Stop starting new runs after this moment (performance.now()). */
+  deadline: number;
+  onRun?: (r: RunResult) => void;
+}
+
+export async function findMaxRate(base: Omit<RunSpec, 'rate'>, o: SteppingOptions): Promise<SteppingResult> {
+  const runs: RunResult[] = [];
+  // A run that failed while other work took a real share of the machine says nothing about the
+  // pipeline: it is kept in the list (disturbed) and run again, at most twice.
+  const run = async (rate: number): Promise<RunResult | null> => {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      if (performance.now() > o.deadline) return null;
+      const r = await runOnce({ ...base, rate });
+      r.disturbed = !r.passed && r.others_cpu_pct > DISTURBED_PCT;
+      runs.push(r);
+      o.onRun?.(r);
+      if (!r.disturbed) return r;
+    }
+    return runs.at(-1) ?? null;
+  };
+  let good = 0;
+  let bad = 0;
+  let limit = '';
+  for (const rate of o.ladder) {
+    const r = await run(rate);
+    if (!r) break;
+    if (r.passed) good = rate;
+    else { bad = rate; limit = r.failure; break; }
+  }
+  for (let i = 0; i < o.bisections && bad > 0 && bad - good > Math.max(10000, good * 0.08); i++) {
+    const mid = roundRate((good + bad) / 2);
+    const r = await run(mid);
+    if (!r) break;
+    if (r.passed) good = mid;
+    else { bad = mid; limit = r.failure; }
+  }
+  if (o.confirm && good > 0) {
+    const r = await run(good);
+    if (r && !r.passed) {
+      limit = `${good} held once, then failed: ${r.failure}`;
+      // Fall back to the best rate below that held every time it ran.
+      const held = (x: number) => runs.some((q) => q.rate === x) && runs.filter((q) => q.rate === x && !q.disturbed).every((q) => q.passed);
+      good = Math.max(0, ...runs.map((q) => q.rate).filter((x) => x < good && held(x)));
+    }
+  }
+  const held = runs.filter((r) => r.rate === good && r.passed);
+  return {
+    max_ticks_per_s: held.length === 0 ? 0 : Math.round(Math.min(...held.map((r) => r.delivered_per_s))),
+    best_rate: good,
+    limit,
+    runs,
+  };
+}
+
+/** Two significant figures, so bisected rates stay readable. */
+function roundRate(x: number): number {
+  const p = 10 ** Math.max(0, Math.floor(Math.log10(x)) - 1);
+  return Math.round(x / p) * p;
+}
