@@ -63,7 +63,7 @@ killChildrenOnExit();
 const m = machine();
 const load = loadavg();
 log(`bench:e2e — ${m.cpus} cores, Node ${m.node}; load average ${load.map((x) => x.toFixed(2)).join(' ')}` +
-  (load[0] > 0.5 ? ' (NOT quiet: other work on this machine will lower these figures)' : ''));
+  (load[0] > 0.5 ? ' (a lagging 1-minute mean; each run measures the other work during it, and waits for quiet first)' : ''));
 
 const allRuns: RunResult[] = [];
 const onRun = (r: RunResult) => { allRuns.push(r); log(runLine(r)); };
@@ -164,6 +164,7 @@ const result = {
   quick: args.quick,
   load_average_before: load.map(round2),
   load_average_after: loadAfter.map(round2),
+  other_work_cpu_pct_median: allRuns.length ? round2(summarize(allRuns.map((r) => r.others_cpu_pct).filter(Number.isFinite)).median) : null,
   default_workers: DEFAULT_WORKERS,
   setup: {
     bridge_config: bridgeConfig ?? 'defaults', step_s: stepS, symbols: base.symbols, seed: SEED, ladder, baseline_ladder: baselineLadder, max_drain_ms: base.maxDrainMs,

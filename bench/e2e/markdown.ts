@@ -5,6 +5,7 @@ export type Json = Record<string, unknown>;
 export function fmt(x: number | null | undefined): string {
   if (x === null || x === undefined || !Number.isFinite(x)) return '-';
   const a = Math.abs(x);
+  if (Number.isInteger(x) && a < 1000) return String(x);
   if (a >= 1000) return Math.round(x).toLocaleString('en-US');
   if (a >= 100) return x.toFixed(0);
   if (a >= 10) return x.toFixed(1);

@@ -9,8 +9,9 @@ export function e2eSection(e: Json): string[] {
   const load = (e.load_average_before as number[] | undefined) ?? [];
   const out: string[] = ['## End to end (`bench:e2e`)', ''];
   out.push(`\`${String(e.command)}\` — ${String(m.date)}, ${String(e.elapsed_s)} s` +
-    `${e.quick ? ' (**--quick: a smoke run, not figures**)' : ''}; load average before ${load.map((x) => fmt(x)).join(' ')}` +
-    `${(load[0] ?? 0) > 0.5 ? ' (**the machine was not quiet**)' : ''}.` +
+    `${e.quick ? ' (**--quick: a smoke run, not figures**)' : ''}; load average before ${load.map((x) => fmt(x)).join(' ')}; ` +
+    `other work during the measured windows: median ${fmt(e.other_work_cpu_pct_median as number)} % of a core` +
+    `${(e.other_work_cpu_pct_median as number) > 10 ? ' (**the machine was not quiet**)' : ''}.` +
     (e.build ? ` Code: commit ${String((e.build as Json).commit)}${(e.build as Json).dirty_files ? ` plus ${String((e.build as Json).dirty_files)} changed file(s)` : ''}, dist/ built ${String((e.build as Json).dist_built)}.` : ''), '');
   out.push('```',
     'client-mt5 ea-sim ──ws /ea──► client-mt5 start --config <generated> ──ws──► backend (separate processes, 127.0.0.1)',
@@ -23,6 +24,11 @@ export function e2eSection(e: Json): string[] {
     'Ladder, then bisections (two at the default worker count, one otherwise), then the best rate once more; the figure is ' +
     'the lower delivered rate of its runs. A run that failed while other work used more than 25 % of a core is marked ' +
     'disturbed and run again (at most twice).');
+  out.push('- "EA history overrun": the simulated EA keeps 65,536 ticks per symbol (about half a second of EURUSD at 1M ticks/s). ' +
+    'When the bridge pauses it (a lane ring of `ringCapacityTicks`, 65,536 entries by default, is full) or its socket backs up ' +
+    '(more than 8 MB unsent) for longer than that, ' +
+    'ticks are gone at the EA and the run fails on loss. A real terminal keeps its ticks on disk, so there a long pause costs ' +
+    'latency (backfill), not ticks; the benchmark counts it as loss all the same.');
   out.push(`- Latency: ${String(setup.latency)}. Also with the reference backend: ${String(setup.latency_reference_backend)}.`);
   out.push('- "Tick time → backend" is the backend clock minus the tick\'s own time (the terminal\'s, UTC, ms resolution): an upper ' +
     'bound of EA send → backend, by at most the EA timer (1 ms) plus the millisecond rounding. EA send time itself does not travel ' +
@@ -40,6 +46,7 @@ export function e2eSection(e: Json): string[] {
       return [w, maxBy[w], (e.ratio_vs_baseline_by_workers as Json)?.[w], c ? `${fmt(c.bridge as number)} (${fmt(c.bridge_sys as number)})` : '-', (c?.threads as number[] | undefined)?.map((x) => fmt(x)).join(' / '),
         c?.sim, c?.backend, c?.machine, (e.rss_mb_by_workers as Json)?.[w], (e.limit_by_workers as Json)?.[w] || 'the ladder ran out'];
     })), '');
+  out.push(...saturation(e), '');
   const ref = e.max_ticks_per_s_reference_backend as Json | null;
   if (ref) {
     out.push(`Against the reference backend instead of the sink (it decodes every batch with protobufjs and recomputes every ` +
@@ -97,6 +104,28 @@ export function profileSection(p: Json, source: Json | undefined): string[] {
     out.push(mdTable(['function', 'where', 'self ms', '% of non-idle'], ((t.top ?? []) as Json[]).slice(0, 8).map((f) => [f.fn, f.where, f.ms, f.pct_busy])), '');
   }
   return out;
+}
+
+/** Where the CPU went at the best rate: per process and per tick, and what 2 cores allow at that cost. */
+function saturation(e: Json): string[] {
+  const maxBy = (e.max_ticks_per_s ?? {}) as Record<string, number>;
+  const best = Object.entries(maxBy).sort((a, b) => b[1] - a[1])[0];
+  const c = best && ((e.cpu_pct_at_max_by_workers ?? {}) as Record<string, Json | null>)[best[0]];
+  if (!best || !c || !(best[1] > 0)) return [];
+  const rate = best[1];
+  const us = (pct: unknown) => ((pct as number) / 100) * 1e6 / rate;
+  const total = us(c.bridge) + us(c.sim) + us(c.backend);
+  const threads = (c.threads as number[] | undefined) ?? [];
+  return [
+    `At its best rate (${fmt(rate)} ticks/s, ${best[0]} worker${best[0] === '1' ? '' : 's'}) the machine was ${fmt(c.machine as number)} % busy of 200 %: ` +
+    `bridge ${fmt(c.bridge as number)} % (kernel ${fmt(c.bridge_sys as number)} %; busiest thread ${fmt(Math.max(...threads.slice(1), 0))} %, ` +
+    `main thread ${fmt(threads[0])} %), EA simulator ${fmt(c.sim as number)} %, backend sink ${fmt(c.backend as number)} %. ` +
+    `Per tick that is ${fmt(us(c.bridge))} µs of CPU in the bridge, ${fmt(us(c.sim))} µs in the simulator and ${fmt(us(c.backend))} µs in ` +
+    `the sink: ${fmt(total)} µs in all, so two fully used cores carry at most ~${fmt(2e6 / total)} ticks/s at this cost. ` +
+    (Math.max(...threads, 0) < 90
+      ? 'No single thread is saturated: the ceiling is the CPU of the whole machine, shared by the three processes.'
+      : 'One bridge thread is saturated: that thread is the ceiling.'),
+  ];
 }
 
 function latText(l: Lat): string {

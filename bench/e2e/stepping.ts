@@ -4,6 +4,7 @@
  * bisect between the last rate that held and the first that did not, and repeat the best one.
  *
  *   ladder:  r1 ✓ ─► r2 ✓ ─► r3 ✗        bisect: (r2+r3)/2 ✓ ─► (…+r3)/2 ✗      confirm: best again
+ *   (a best rate that fails its confirmation counts as failed: one more half-way step, confirmed)
  *
  * "Held" is RunResult.passed: every generated tick at the backend exactly once and in order, no
  * tick lost at the EA (history overrun while paused), and everything at the backend within
@@ -49,6 +50,8 @@ export async function findMaxRate(base: Omit<RunSpec, 'rate'>, o: SteppingOption
     }
     return runs.at(-1) ?? null;
   };
+  /** Ran at `x` and held every time (disturbed runs aside). */
+  const heldAlways = (x: number) => runs.some((q) => q.rate === x && !q.disturbed) && runs.filter((q) => q.rate === x && !q.disturbed).every((q) => q.passed);
   let good = 0;
   let bad = 0;
   let limit = '';
@@ -65,14 +68,21 @@ export async function findMaxRate(base: Omit<RunSpec, 'rate'>, o: SteppingOption
     if (r.passed) good = mid;
     else { bad = mid; limit = r.failure; }
   }
-  if (o.confirm && good > 0) {
+  // Confirm the best rate; if it does not hold again, it counts as failed: fall back to the best
+  // rate that always held and try once more half-way (also confirmed), so that one unlucky run
+  // costs resolution, not the whole step.
+  for (let round = 0; o.confirm && good > 0 && round < 2; round++) {
     const r = await run(good);
-    if (r && !r.passed) {
-      limit = `${good} held once, then failed: ${r.failure}`;
-      // Fall back to the best rate below that held every time it ran.
-      const held = (x: number) => runs.some((q) => q.rate === x) && runs.filter((q) => q.rate === x && !q.disturbed).every((q) => q.passed);
-      good = Math.max(0, ...runs.map((q) => q.rate).filter((x) => x < good && held(x)));
-    }
+    if (!r || r.passed) break;
+    limit = `${good} held, then failed: ${r.failure}`;
+    bad = good;
+    good = Math.max(0, ...runs.map((q) => q.rate).filter((x) => x < bad && heldAlways(x)));
+    if (round === 1 || bad - good <= Math.max(10000, good * 0.08)) break;
+    const mid = roundRate((good + bad) / 2);
+    const m = await run(mid);
+    if (!m) break;
+    if (m.passed) good = mid;
+    else { bad = mid; limit = m.failure; break; }
   }
   const held = runs.filter((r) => r.rate === good && r.passed);
   return {

@@ -6,8 +6,9 @@
  * defaults omitted, `optional` indicator fields present only once warmed up). protobufjs static
  * code, filling pooled message objects, measured 1.2-1.7 us per tick steady state here and ~15 us
  * cold (`node /tmp/enc.mjs`-style loop over 4096-tick batches), and boxed a number per indicator;
- * this writer allocates nothing per tick. Its output is checked byte for byte against envelopes
- * encoded by protoc (test/fixtures/backend-link/) and decoded by the generated code in tests.
+ * this writer allocates nothing per tick (bench:codec measures the JS heap it allocates per batch:
+ * ~200 B, whatever the batch size). Its output is checked byte for byte against envelopes encoded
+ * by protoc (test/fixtures/backend-link/) and decoded by the generated code in tests.
  *
  *   Envelope:        1 protocol_version (varint) | 10 market_data (bytes)
  *   MarketDataStream: 1 ticks* | 4 source | 5 batch_sequence | 6 batch_time | 7 batch_time_msc | 8 tenant_id
@@ -52,6 +53,38 @@ function varintSize(v: number): number {
   if (v < 0x40000000000) return 6;
   if (v < 0x2000000000000) return 7;
   return 8;
+}
+
+const TWO_28 = 2 ** 28;
+const INV_TWO_28 = 2 ** -28;
+
+/**
+ * Varint of hi · 2^28 + lo, a non-negative integer below 2^53 (hi < 2^25, lo < 2^28: both small
+ * integers, so passing them never boxes a number).
+ */
+function varint53(b: Uint8Array, p: number, hi: number, lo: number): number {
+  if (hi === 0) {
+    while (lo >= 0x80) { b[p++] = (lo & 0x7f) | 0x80; lo >>>= 7; }
+    b[p++] = lo;
+    return p;
+  }
+  for (let i = 0; i < 4; i++) { b[p++] = (lo & 0x7f) | 0x80; lo >>>= 7; } // lo's 28 bits
+  while (hi >= 0x80) { b[p++] = (hi & 0x7f) | 0x80; hi >>>= 7; }
+  b[p++] = hi;
+  return p;
+}
+
+/** Bytes of varint53(hi, lo). */
+function size53(hi: number, lo: number): number {
+  return hi === 0 ? varintSize(lo) : 4 + varintSize(hi);
+}
+
+/** A length-delimited field: its tag byte, the length, the bytes. */
+function bytes(b: Uint8Array, p: number, tag: number, value: Uint8Array): number {
+  b[p++] = tag;
+  p = varint53(b, p, 0, value.length);
+  b.set(value, p);
+  return p + value.length;
 }
 
 export class BatchEncoder {
@@ -156,6 +189,12 @@ export class BatchEncoder {
     }
   }
 
+  /**
+   * One TickData, straight from the ring slot. Written without calls that take a double: V8
+   * inlines only some of a large function's helper calls, and a double passed to one it does not
+   * inline is boxed (an allocation). Doubles are written here with DataView; integers that may
+   * exceed 2^30 reach the varint helpers as hi · 2^28 + lo, two small integers.
+   */
   private writeTick(name: Uint8Array, f64: Float64Array[], i32: Int32Array[], slot: number): void {
     const bid = f64[OUT_F64_BID][slot];
     const ask = f64[OUT_F64_ASK][slot];
@@ -172,52 +211,57 @@ export class BatchEncoder {
     for (let k = 0; k < INDICATOR_COUNT; k++) { const v = f64[OUT_F64_IND0 + k][slot]; if (v === v) indLen += 9; }
     const time = Math.floor(timeMsc / 1000);
     const spread = ask - bid;
+    const volHi = Math.floor(volume * INV_TWO_28);
+    const volLo = volume - volHi * TWO_28;
+    const timeHi = Math.floor(time * INV_TWO_28);
+    const timeLo = time - timeHi * TWO_28;
+    const mscHi = Math.floor(timeMsc * INV_TWO_28);
+    const mscLo = timeMsc - mscHi * TWO_28;
+    const seqHi = Math.floor(sequence * INV_TWO_28);
+    const seqLo = sequence - seqHi * TWO_28;
     const tenantLen = this.tenant.length;
-    let len = (name.length > 0 ? 1 + varintSize(name.length) + name.length : 0)
+    const len = (name.length > 0 ? 1 + varintSize(name.length) + name.length : 0)
       + (bid !== 0 || Object.is(bid, -0) ? 9 : 0) + (ask !== 0 || Object.is(ask, -0) ? 9 : 0) + (last !== 0 || Object.is(last, -0) ? 9 : 0)
-      + (volume !== 0 ? 1 + varintSize(volume) : 0) + (time !== 0 ? 1 + varintSize(time) : 0)
-      + (timeMsc !== 0 ? 1 + varintSize(timeMsc) : 0) + (flags !== 0 ? 1 + varintSize(flags) : 0)
+      + (volume !== 0 ? 1 + size53(volHi, volLo) : 0) + (time !== 0 ? 1 + size53(timeHi, timeLo) : 0)
+      + (timeMsc !== 0 ? 1 + size53(mscHi, mscLo) : 0) + (flags !== 0 ? 1 + varintSize(flags) : 0)
       + (volumeReal !== 0 || Object.is(volumeReal, -0) ? 9 : 0)
       + (tenantLen > 0 ? 1 + varintSize(tenantLen) + tenantLen : 0)
-      + (sequence !== 0 ? 1 + varintSize(sequence) : 0) + 2 + SOURCE.length
+      + (sequence !== 0 ? 1 + size53(seqHi, seqLo) : 0) + 2 + SOURCE.length
       + (spread !== 0 || Object.is(spread, -0) ? 9 : 0) + 1 + varintSize(indLen) + indLen
       + (recvMs !== 0 || Object.is(recvMs, -0) ? 9 : 0) + (quality !== 0 ? 2 + varintSize(quality) : 0);
-    this.buf[this.pos++] = 0x0a; // MarketDataStream.ticks (1, bytes)
-    this.varint(len);
-    if (name.length > 0) this.bytesField(1, name);
-    this.doubleField(2, bid);
-    this.doubleField(3, ask);
-    this.doubleField(4, last);
-    this.varintField(5, volume);
-    this.varintField(6, time);
-    this.varintField(7, timeMsc);
-    this.varintField(8, flags);
-    this.doubleField(9, volumeReal);
-    if (tenantLen > 0) this.bytesField(10, this.tenant);
-    this.varintField(11, sequence);
-    this.bytesField(12, SOURCE);
-    this.doubleField(13, spread);
-    this.buf[this.pos++] = 0x72; // indicators (14, bytes), always present like protobufjs writes it
-    this.varint(indLen);
+    const b = this.buf;
+    const view = this.view;
+    let p = this.pos;
+    b[p++] = 0x0a; // MarketDataStream.ticks (1, bytes)
+    p = varint53(b, p, 0, len);
+    if (name.length > 0) p = bytes(b, p, 0x0a, name); // 1 symbol
+    // proto3: a double field is written unless it is +0 (the default)
+    if (bid !== 0 || Object.is(bid, -0)) { b[p] = 0x11; view.setFloat64(p + 1, bid, true); p += 9; } // 2 bid
+    if (ask !== 0 || Object.is(ask, -0)) { b[p] = 0x19; view.setFloat64(p + 1, ask, true); p += 9; } // 3 ask
+    if (last !== 0 || Object.is(last, -0)) { b[p] = 0x21; view.setFloat64(p + 1, last, true); p += 9; } // 4 last
+    if (volume !== 0) { b[p++] = 0x28; p = varint53(b, p, volHi, volLo); } // 5 volume
+    if (time !== 0) { b[p++] = 0x30; p = varint53(b, p, timeHi, timeLo); } // 6 time
+    if (timeMsc !== 0) { b[p++] = 0x38; p = varint53(b, p, mscHi, mscLo); } // 7 time_msc
+    if (flags !== 0) { b[p++] = 0x40; p = varint53(b, p, 0, flags); } // 8 flags
+    if (volumeReal !== 0 || Object.is(volumeReal, -0)) { b[p] = 0x49; view.setFloat64(p + 1, volumeReal, true); p += 9; } // 9
+    if (tenantLen > 0) p = bytes(b, p, 0x52, this.tenant); // 10 tenant_id
+    if (sequence !== 0) { b[p++] = 0x58; p = varint53(b, p, seqHi, seqLo); } // 11 sequence_number
+    p = bytes(b, p, 0x62, SOURCE); // 12 source
+    if (spread !== 0 || Object.is(spread, -0)) { b[p] = 0x69; view.setFloat64(p + 1, spread, true); p += 9; } // 13 spread
+    b[p++] = 0x72; // 14 indicators (bytes), always present like protobufjs writes it
+    p = varint53(b, p, 0, indLen);
     if (indLen > 0) {
       for (let f = 0; f < INDICATOR_COUNT; f++) {
         const v = f64[OUT_F64_IND0 + INDICATOR_BY_FIELD[f]][slot];
         if (v !== v) continue; // NaN: not warmed up, field absent
-        this.buf[this.pos++] = ((f + 1) << 3) | 1;
-        this.view.setFloat64(this.pos, v, true);
-        this.pos += 8;
+        b[p] = ((f + 1) << 3) | 1;
+        view.setFloat64(p + 1, v, true);
+        p += 9;
       }
     }
-    this.doubleField(15, recvMs);
-    if (quality !== 0) { this.buf[this.pos++] = 0x80; this.buf[this.pos++] = 0x01; this.varint(quality); } // field 16
-    len = 0;
-  }
-
-  private doubleField(field: number, v: number): void {
-    if (v === 0 && !Object.is(v, -0)) return; // proto3: +0 is the default and is not written
-    this.buf[this.pos++] = (field << 3) | 1;
-    this.view.setFloat64(this.pos, v, true);
-    this.pos += 8;
+    if (recvMs !== 0 || Object.is(recvMs, -0)) { b[p] = 0x79; view.setFloat64(p + 1, recvMs, true); p += 9; } // 15 received_at_ms
+    if (quality !== 0) { b[p++] = 0x80; b[p++] = 0x01; p = varint53(b, p, 0, quality); } // 16 quality
+    this.pos = p;
   }
 
   private varintField(field: number, v: number): void {
