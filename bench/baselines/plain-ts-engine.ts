@@ -6,6 +6,12 @@
  * checks it on a stream with every kind of bad tick). State lives in typed arrays indexed by symbol
  * id; a tick allocates nothing.
  *
+ * No double crosses a call V8 may not inline: ticks are read from columns by index (processRow),
+ * and the helpers take their input price from a scratch array. A double argument or return value
+ * of a call that is not inlined is boxed, i.e. allocated: the first version, with a
+ * processTick(id, time, bid, ...) signature like the engine's, made ~15 scavenges per million
+ * ticks (bench/indicators.bench.ts counts them).
+ *
  * Not used by the product: it exists for bench/indicators.bench.ts and as a second, independent
  * reading of the engine's rules.
  */
@@ -16,6 +22,19 @@ import {
 import type { SymbolLimits } from '../../src/workers/engine.js';
 
 export const PLAIN_INDICATOR_COUNT = 13;
+
+/** Tick columns, the way the engine's input columns hold them. */
+export interface TickColumns {
+  readonly symbol: Int32Array;
+  readonly timeMsc: Float64Array;
+  readonly bid: Float64Array;
+  readonly ask: Float64Array;
+  readonly last: Float64Array;
+  readonly volume: Float64Array;
+  readonly volumeReal: Float64Array;
+  readonly flags: Int32Array;
+  readonly capturedMs: Float64Array;
+}
 /** Same meaning as the engine's: the id is out of range or was never configured. */
 export const PLAIN_REASON_UNCONFIGURED = 1 << 8;
 
@@ -167,8 +186,14 @@ export class PlainTsEngine {
   mid = 0;
   private readonly v: Validation;
   private readonly s: Series;
-  /** The MACD's fast EMA and signal, between the calls that compute them. */
-  private readonly scratch = new Float64Array(2);
+  /** Scratch registers: [0] the price being pushed, [1] the MACD line, [2] fast EMA, [3] signal. */
+  private readonly r = new Float64Array(4);
+  /** One-row columns for processTick. */
+  private readonly one: TickColumns = {
+    symbol: new Int32Array(1), timeMsc: new Float64Array(1), bid: new Float64Array(1), ask: new Float64Array(1),
+    last: new Float64Array(1), volume: new Float64Array(1), volumeReal: new Float64Array(1), flags: new Int32Array(1),
+    capturedMs: new Float64Array(1),
+  };
 
   constructor(maxSymbols = 256) {
     this.maxSymbols = maxSymbols;
@@ -214,19 +239,23 @@ export class PlainTsEngine {
     return this.v.quality[id];
   }
 
-  /** Validates one tick; when accepted, feeds its mid to the indicators. Returns the reason mask. */
-  processTick(id: number, timeMsc: number, bid: number, ask: number, last: number, volume: number,
-    volumeReal: number, flags: number, capturedMs: number): number {
+  /**
+   * Validates tick `i` of `t`; when accepted, feeds its mid to the indicators (outputs in `out`).
+   * Returns the reason mask.
+   */
+  processRow(t: TickColumns, i: number): number {
+    const id = t.symbol[i];
     if (!(id >= 0 && id < this.maxSymbols) || this.v.configured[id] === 0) {
       this.quality = 0;
       this.seq = 0;
       this.out.fill(Number.NaN);
       return PLAIN_REASON_UNCONFIGURED;
     }
-    const mask = this.validate(id, timeMsc, bid, ask, last, volume, volumeReal, flags, capturedMs);
+    const mask = this.validateRow(t, i);
     if (mask === 0) {
       this.seq = this.v.counters[id * 10];
-      this.pushPrice(id, this.mid);
+      this.r[0] = this.mid;
+      this.push(id);
     } else {
       this.seq = 0;
       this.out.fill(Number.NaN);
@@ -234,14 +263,27 @@ export class PlainTsEngine {
     return mask;
   }
 
-  /**
-   * The validation rules alone (the library baselines use it so that every variant does the same
-   * validation work). Returns the mask; an accepted tick leaves its mid in `mid` and its quality in
-   * `quality`, and counts towards `counters(id)[0]`.
-   */
-  validate(id: number, timeMsc: number, bid: number, ask: number, last: number, volume: number,
+  /** One tick from arguments (tests; a caller that does not inline it boxes the doubles). */
+  processTick(id: number, timeMsc: number, bid: number, ask: number, last: number, volume: number,
     volumeReal: number, flags: number, capturedMs: number): number {
+    const t = this.one;
+    t.symbol[0] = id; t.timeMsc[0] = timeMsc; t.bid[0] = bid; t.ask[0] = ask; t.last[0] = last;
+    t.volume[0] = volume; t.volumeReal[0] = volumeReal; t.flags[0] = flags; t.capturedMs[0] = capturedMs;
+    return this.processRow(t, 0);
+  }
+
+  /**
+   * The validation rules alone, for tick `i` of `t` (the library baselines use it so that every
+   * variant does the same validation work). Returns the mask; an accepted tick leaves its mid in
+   * `mid` and its quality in `quality`, and counts towards `accepted(id)`.
+   */
+  validateRow(t: TickColumns, i: number): number {
     const v = this.v;
+    const id = t.symbol[i];
+    const timeMsc = t.timeMsc[i];
+    const bid = t.bid[i];
+    const ask = t.ask[i];
+    const capturedMs = t.capturedMs[i];
     let mask = 0;
     const pricesValid = bid > 0 && bid < Infinity && ask > 0 && ask < Infinity;
     const mid = (bid + ask) * 0.5;
@@ -261,8 +303,8 @@ export class PlainTsEngine {
       if (timeMsc < v.lastTime[id]) mask |= REASON_BACKWARDS;
       // Object.is compares as the engine does (bit patterns: NaN equals NaN, 0 differs from −0).
       if (Object.is(timeMsc, v.lastTime[id]) && Object.is(bid, v.lastBid[id]) && Object.is(ask, v.lastAsk[id])
-        && Object.is(last, v.lastLast[id]) && Object.is(volume, v.lastVolume[id])
-        && Object.is(volumeReal, v.lastVolumeReal[id]) && flags === v.lastFlags[id]) mask |= REASON_DUPLICATE;
+        && Object.is(t.last[i], v.lastLast[id]) && Object.is(t.volume[i], v.lastVolume[id])
+        && Object.is(t.volumeReal[i], v.lastVolumeReal[id]) && t.flags[i] === v.lastFlags[id]) mask |= REASON_DUPLICATE;
       if (pricesValid) {
         jump = Math.abs(mid - v.lastMid[id]);
         const floor = v.spikeMinPrice[id];
@@ -306,10 +348,10 @@ export class PlainTsEngine {
       v.lastTime[id] = timeMsc;
       v.lastBid[id] = bid;
       v.lastAsk[id] = ask;
-      v.lastLast[id] = last;
-      v.lastVolume[id] = volume;
-      v.lastVolumeReal[id] = volumeReal;
-      v.lastFlags[id] = flags;
+      v.lastLast[id] = t.last[i];
+      v.lastVolume[id] = t.volume[i];
+      v.lastVolumeReal[id] = t.volumeReal[i];
+      v.lastFlags[id] = t.flags[i];
       v.lastMid[id] = mid;
       v.counters[c]++;
       this.mid = mid;
@@ -325,8 +367,15 @@ export class PlainTsEngine {
 
   /** Indicators only: the next price of series `id`, the 13 outputs in `out`. */
   pushPrice(id: number, x: number): void {
+    this.r[0] = x;
+    this.push(id);
+  }
+
+  /** The next price of series `id` is r[0]. */
+  private push(id: number): void {
     const s = this.s;
     const out = this.out;
+    const x = this.r[0];
     const i = s.count[id];
     s.count[id] = i + 1;
 
@@ -385,20 +434,21 @@ export class PlainTsEngine {
     // helpers write into arrays rather than return doubles: a double returned from a call V8 does
     // not inline is boxed, i.e. allocated (the GC count of bench/indicators.bench.ts showed it).
     const e = id * 6;
-    this.ema(e, x, i, 12, K12, out, EMA12);
-    this.ema(e + 1, x, i, 26, K26, out, EMA26);
-    this.ema(e + 2, x, i, 20, K20, out, EMA20);
-    this.ema(e + 3, x, i, 50, K50, out, EMA50);
+    const reg = this.r;
+    this.ema(e, 0, i, 12, K12, out, EMA12);
+    this.ema(e + 1, 0, i, 26, K26, out, EMA26);
+    this.ema(e + 2, 0, i, 20, K20, out, EMA20);
+    this.ema(e + 3, 0, i, 50, K50, out, EMA50);
 
     // MACD(12, 26, 9): the fast EMA seeded on prices 14..25, the signal an EMA(9) of the line.
-    const scratch = this.scratch;
-    this.ema(e + 4, x, i - MACD_FAST_FIRST, 12, K12, scratch, 0);
+    this.ema(e + 4, 0, i - MACD_FAST_FIRST, 12, K12, reg, 2);
     if (i < MACD_LINE_FIRST) {
       out[MACD] = Number.NaN; out[MACD_SIGNAL] = Number.NaN; out[MACD_HIST] = Number.NaN;
     } else {
-      const line = scratch[0] - out[EMA26];
-      this.ema(e + 5, line, i - MACD_LINE_FIRST, 9, K9, scratch, 1);
-      const signal = scratch[1];
+      const line = reg[2] - out[EMA26];
+      reg[1] = line;
+      this.ema(e + 5, 1, i - MACD_LINE_FIRST, 9, K9, reg, 3);
+      const signal = reg[3];
       const shown = i < MACD_FIRST ? Number.NaN : line;
       out[MACD] = shown;
       out[MACD_SIGNAL] = signal;
@@ -406,12 +456,16 @@ export class PlainTsEngine {
     }
 
     // RSI(14), Wilder: seeded with the means of the first 14 moves, then (avg·13 + move) / 14.
-    this.rsi(id, x, i, out);
+    this.rsi(id, i, out);
   }
 
-  /** EMA number `slot` takes input `j` (negative: not started); its value or NaN goes to to[at]. */
-  private ema(slot: number, x: number, j: number, period: number, k: number, to: Float64Array, at: number): void {
+  /**
+   * EMA number `slot` takes r[input] as its input number `j` (negative: not started); its value or
+   * NaN goes to to[at].
+   */
+  private ema(slot: number, input: number, j: number, period: number, k: number, to: Float64Array, at: number): void {
     const s = this.s;
+    const x = this.r[input];
     if (j < 0) {
       to[at] = Number.NaN;
     } else if (j < period - 1) {
@@ -428,8 +482,9 @@ export class PlainTsEngine {
     }
   }
 
-  private rsi(id: number, x: number, i: number, out: Float64Array): void {
+  private rsi(id: number, i: number, out: Float64Array): void {
     const s = this.s;
+    const x = this.r[0];
     if (i === 0) {
       s.rsiPrevious[id] = x;
       s.rsiGain[id] = 0;

@@ -13,90 +13,21 @@
  * does not stop by itself.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { signJwt } from '../../src/shared/jwt.js';
-import { cpuPercent, freePort, Proc, sampleProc, sleep, waitAccepting, type ProcSample } from './procs.js';
+import {
+  cpuPercent, freePort, machineBusyMs, Proc, sampleProc, sleep, softirqThreadsCpuMs, waitAccepting, waitQuiet, type ProcSample,
+} from './procs.js';
+import { emptyResult, type LatencySummary, type RunResult, type RunSpec } from './run-result.js';
+
+export type { BackendKind, LatencySummary, RunResult, RunSpec, Subject } from './run-result.js';
 
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(REPO, 'bin/client-mt5.js');
 const TSX = ['--import', 'tsx'];
-
-export type Subject = 'bridge' | 'naive';
-export type BackendKind = 'sink' | 'reference';
-
-export interface RunSpec {
-  subject: Subject;
-  workers: number;
-  rate: number;
-  durationS: number;
-  symbols: number;
-  backend: BackendKind;
-  seed: number;
-  timerMs?: number;
-  /** Restart the latency histograms this long after the EA connects (sink backends only). */
-  latencyWarmupS?: number;
-  /** Everything sent must be at the backend within this long after generation ends. */
-  maxDrainMs: number;
-  sampleEveryMs: number;
-  /** Run the bridge under `node --cpu-prof` writing here. */
-  cpuProfDir?: string;
-  /** Run the bridge with `--trace-gc` and count its collections per isolate in the measured window. */
-  traceGc?: boolean;
-  /** Settings merged into the generated bridge config (experiments: ring size, batch size, encoding). */
-  bridgeConfig?: Record<string, unknown>;
-  /** Before starting, wait up to this long for the machine to be idle (other work skews every figure). */
-  waitQuietMs?: number;
-}
-
-export interface LatencySummary { p50: number; p99: number; p999: number; max: number; mean: number; count: number }
-
-export interface RunResult {
-  subject: Subject;
-  workers: number;
-  backend: BackendKind | 'json-sink';
-  rate: number;
-  duration_s: number;
-  offered_per_s: number;
-  delivered_per_s: number;
-  ticks_generated: number;
-  ticks_sent: number;
-  ticks_delivered: number;
-  ticks_lost: number;
-  duplicates: number;
-  gaps: number;
-  out_of_order: number;
-  history_overruns: number;
-  bridge_accepted: number;
-  ea_paused_ms: number;
-  ea_pauses: number;
-  lag_at_end_ticks: number;
-  drain_ms: number;
-  passed: boolean;
-  failure: string;
-  latency_ms: LatencySummary | null;
-  tick_age_ms: LatencySummary | null;
-  latency_window: string;
-  /** The tick encoding on the backend link, as the sink saw it ('' when the backend does not say). */
-  encoding: string;
-  startup_ms: number;
-  ready_ms_logged: number;
-  bridge: { rss_mb_end: number; rss_mb_peak: number; rss_anon_mb: number; rss_file_mb: number; cpu_pct: number; sys_pct: number; threads_cpu_pct: Array<{ tid: number; main: boolean; cpu_pct: number }> };
-  sim: { cpu_pct: number };
-  backend_proc: { cpu_pct: number; rss_mb_peak: number };
-  machine_cpu_pct: number;
-  /** Machine CPU not used by this run's processes during the measured window (other work), % of one core. */
-  others_cpu_pct: number;
-  /** Machine CPU in use just before the run started, % of one core, and how long the run waited for quiet. */
-  busy_before_pct: number;
-  waited_quiet_ms: number;
-  /** Failed while other work took a real share of the machine (set by the stepping). */
-  disturbed?: boolean;
-  /** With traceGc: collections per isolate (main first) in the measured window, and the ticks it saw. */
-  gc?: { window_s: number; ticks: number; isolates: Array<{ isolate: string; scavenges: number; mark_compacts: number }> };
-}
 
 interface SimStats { ticks_sent: number; ticks_generated: number; history_overruns: number; paused_ms: number }
 interface SinkLikeStats {
@@ -104,7 +35,7 @@ interface SinkLikeStats {
   latency_ms?: LatencySummary; tick_age_ms?: LatencySummary; row_frames?: number; columnar_frames?: number;
 }
 
-interface Sample { at: number; sim: SimStats | null; backend: SinkLikeStats | null; bridge: ProcSample | null; simProc: ProcSample | null; backendProc: ProcSample | null; machineBusyMs: number }
+interface Sample { at: number; sim: SimStats | null; backend: SinkLikeStats | null; bridge: ProcSample | null; simProc: ProcSample | null; backendProc: ProcSample | null; machineBusyMs: number; softirqMs: number }
 
 /** Runs one spec; never throws (a failure is a result with `passed: false`). Kills what it started. */
 export async function runOnce(spec: RunSpec): Promise<RunResult> {
@@ -209,7 +140,7 @@ async function runInto(spec: RunSpec, r: RunResult, procs: Proc[], dir: string):
     ]);
     return {
       at: performance.now(), sim: simStats, backend: backendStats, bridge: sampleProc(bridge.pid, true),
-      simProc: sampleProc(sim.pid), backendProc: sampleProc(backend.pid), machineBusyMs: machineBusyMs(),
+      simProc: sampleProc(sim.pid), backendProc: sampleProc(backend.pid), machineBusyMs: machineBusyMs(), softirqMs: softirqThreadsCpuMs() + machineBusyMs('interrupts'),
     };
   };
 
@@ -287,7 +218,8 @@ async function runInto(spec: RunSpec, r: RunResult, procs: Proc[], dir: string):
   r.sim = { cpu_pct: round1(cpuPercent(first.simProc, atEnd.simProc)) };
   r.backend_proc = { cpu_pct: round1(cpuPercent(first.backendProc, atEnd.backendProc)), rss_mb_peak: round1(atEnd.backendProc?.hwmMb ?? Number.NaN) };
   r.machine_cpu_pct = round1((100 * (atEnd.machineBusyMs - first.machineBusyMs)) / (atEnd.at - first.at));
-  r.others_cpu_pct = round1(Math.max(0, r.machine_cpu_pct - r.bridge.cpu_pct - r.sim.cpu_pct - r.backend_proc.cpu_pct));
+  const softirqPct = (100 * (atEnd.softirqMs - first.softirqMs)) / (atEnd.at - first.at);
+  r.others_cpu_pct = round1(Math.max(0, r.machine_cpu_pct - r.bridge.cpu_pct - r.sim.cpu_pct - r.backend_proc.cpu_pct - softirqPct));
 
   if (spec.traceGc) {
     // The main isolate is the first to collect (during start-up, before any worker exists).
@@ -321,20 +253,6 @@ async function runInto(spec: RunSpec, r: RunResult, procs: Proc[], dir: string):
   r.failure = fail.join('; ');
 }
 
-/** Busy CPU of the whole machine over 0.5 s windows, until below ~15 % of one core or `maxWaitMs`. */
-async function waitQuiet(maxWaitMs: number): Promise<{ busyPct: number; waitedMs: number }> {
-  const startedAt = performance.now();
-  for (;;) {
-    const a = machineBusyMs();
-    const t = performance.now();
-    await sleep(500);
-    const busyPct = (100 * (machineBusyMs() - a)) / (performance.now() - t);
-    const waitedMs = performance.now() - startedAt;
-    if (busyPct < 15 || waitedMs >= maxWaitMs) return { busyPct, waitedMs };
-    await sleep(500);
-  }
-}
-
 /** A `--trace-gc` line: `[pid:0xisolate]   1234 ms: Scavenge ...` (or Mark-Compact, Minor Mark-Compact). */
 const GC_LINE = /^\[\d+:(0x[0-9a-f]+)\]\s+\d+ ms: (Scavenge|Mark-Compact|Minor Mark-Compact|Mark-Compact \(reduce\))/;
 
@@ -347,32 +265,6 @@ function pickLatency(l: LatencySummary | undefined): LatencySummary | null {
   return { p50: l.p50, p99: l.p99, p999: l.p999, max: l.max, mean: l.mean, count: l.count };
 }
 
-/** CPU time all cores spent busy (not idle/iowait), ms, from /proc/stat. */
-function machineBusyMs(): number {
-  try {
-    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-    const idle = f[3] + (f[4] ?? 0);
-    const total = f.slice(0, 8).reduce((a, b) => a + b, 0);
-    return ((total - idle) * 1000) / 100;
-  } catch {
-    return Number.NaN;
-  }
-}
-
 function round1(x: number): number {
   return Math.round(x * 10) / 10;
-}
-
-function emptyResult(spec: RunSpec): RunResult {
-  return {
-    subject: spec.subject, workers: spec.subject === 'naive' ? 1 : spec.workers,
-    backend: spec.subject === 'naive' ? 'json-sink' : spec.backend, rate: spec.rate, duration_s: spec.durationS,
-    offered_per_s: 0, delivered_per_s: 0, ticks_generated: 0, ticks_sent: 0, ticks_delivered: 0, ticks_lost: 0,
-    duplicates: 0, gaps: 0, out_of_order: 0, history_overruns: 0, bridge_accepted: Number.NaN, ea_paused_ms: 0, ea_pauses: 0,
-    lag_at_end_ticks: 0, drain_ms: Number.NaN, passed: false, failure: '', latency_ms: null, tick_age_ms: null, latency_window: '', encoding: '',
-    startup_ms: Number.NaN, ready_ms_logged: Number.NaN,
-    bridge: { rss_mb_end: Number.NaN, rss_mb_peak: Number.NaN, rss_anon_mb: Number.NaN, rss_file_mb: Number.NaN, cpu_pct: Number.NaN, sys_pct: Number.NaN, threads_cpu_pct: [] },
-    sim: { cpu_pct: Number.NaN }, backend_proc: { cpu_pct: Number.NaN, rss_mb_peak: Number.NaN }, machine_cpu_pct: Number.NaN,
-    others_cpu_pct: Number.NaN, busy_before_pct: Number.NaN, waited_quiet_ms: 0,
-  };
 }

@@ -230,6 +230,53 @@ export async function waitAccepting(port: number, timeoutMs: number, everyMs = 2
   }
 }
 
+/** CPU time all cores spent busy (not idle/iowait), ms, from /proc/stat. */
+export function machineBusyMs(part: 'busy' | 'interrupts' = 'busy'): number {
+  try {
+    // user nice system idle iowait irq softirq steal
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    if (part === 'interrupts') return ((f[5] + f[6]) * 1000) / CLOCK_TICKS_PER_S;
+    const idle = f[3] + (f[4] ?? 0);
+    const total = f.slice(0, 8).reduce((a, b) => a + b, 0);
+    return ((total - idle) * 1000) / CLOCK_TICKS_PER_S;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/**
+ * CPU time so far of the kernel's softirq threads (ksoftirqd/N), ms. Under heavy loopback traffic
+ * they (and the irq/softirq time of /proc/stat) carry part of this benchmark's own network work,
+ * so that is not "other work".
+ */
+export function softirqThreadsCpuMs(): number {
+  let ms = 0;
+  try {
+    for (const pid of readdirSync('/proc')) {
+      if (!/^\d+$/.test(pid)) continue;
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        if (stat.includes('(ksoftirqd/')) ms += cpuMsOf(stat);
+      } catch { /* gone */ }
+    }
+  } catch { /* no /proc */ }
+  return ms;
+}
+
+/** Busy CPU of the whole machine over 0.5 s windows, until below ~15 % of one core or `maxWaitMs`. */
+export async function waitQuiet(maxWaitMs: number): Promise<{ busyPct: number; waitedMs: number }> {
+  const startedAt = performance.now();
+  for (;;) {
+    const a = machineBusyMs();
+    const t = performance.now();
+    await sleep(500);
+    const busyPct = (100 * (machineBusyMs() - a)) / (performance.now() - t);
+    const waitedMs = performance.now() - startedAt;
+    if (busyPct < 15 || waitedMs >= maxWaitMs) return { busyPct, waitedMs };
+    await sleep(500);
+  }
+}
+
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -96,8 +96,10 @@ export function profileSection(p: Json, source: Json | undefined): string[] {
     `(threads ${((run.bridge as Json).threads_cpu_pct as Json[]).map((t) => fmt(t.cpu_pct as number)).join(' / ')}), sim ${cell(run.sim_cpu_pct)} %, ` +
     `backend ${cell(run.backend_cpu_pct)} %, machine ${cell(run.machine_cpu_pct)} % of 200 %` +
     `${source?.machine ? ` (${String((source.machine as Json).date)})` : ''}.`, '');
-  out.push('Self time in the ring wait strategies (`waitForData` / `waitForSpace`: a short spin, then blocked in `Atomics.wait`) ' +
-    'is counted as waiting, not busy; the `/proc` thread CPU above is the real use.', '');
+  out.push('"Busy" is the share of the profile\'s wall time a thread was not idle, which includes time it had work but waited for ' +
+    'a core; the `/proc` thread CPU above is what it actually used. Self time in the ring wait strategies (`waitForData` / ' +
+    '`waitForSpace`: a short spin, then blocked in `Atomics.wait`) is counted as waiting, not busy. The profiler adds overhead: ' +
+    'a profiled run fails at rates an unprofiled one holds.', '');
   for (const t of (p.threads ?? []) as Json[]) {
     out.push(`**${String(t.role)}** — busy ${fmt(t.busy_pct as number)} % of ${fmt(t.profile_ms as number)} ms, ` +
       `waiting on a ring ${fmt(t.wait_ms as number)} ms, GC ${fmt(t.gc_ms as number)} ms`, '');
@@ -122,9 +124,14 @@ function saturation(e: Json): string[] {
     `main thread ${fmt(threads[0])} %), EA simulator ${fmt(c.sim as number)} %, backend sink ${fmt(c.backend as number)} %. ` +
     `Per tick that is ${fmt(us(c.bridge))} µs of CPU in the bridge, ${fmt(us(c.sim))} µs in the simulator and ${fmt(us(c.backend))} µs in ` +
     `the sink: ${fmt(total)} µs in all, so two fully used cores carry at most ~${fmt(2e6 / total)} ticks/s at this cost. ` +
-    (Math.max(...threads, 0) < 90
-      ? 'No single thread is saturated: the ceiling is the CPU of the whole machine, shared by the three processes.'
-      : 'One bridge thread is saturated: that thread is the ceiling.'),
+    (Math.max(...threads, 0) >= 90
+      ? 'One bridge thread is saturated: that thread is the ceiling.'
+      : (c.machine as number) >= 185
+        ? 'No single thread is saturated and the machine is: the ceiling is the CPU of the whole machine, shared by the three processes.'
+        : `No thread is at 100 % and the machine still had ${fmt(200 - (c.machine as number))} % of a core idle on average (the load ` +
+          'comes in bursts at every EA timer tick): the runs above this rate failed on flow-control pauses outlasting the simulated ' +
+          'EA\'s history, that is on stalls of the busiest bridge thread when the machine is momentarily full (see the profile), ' +
+          'not on a steady shortage of CPU.'),
   ];
 }
 

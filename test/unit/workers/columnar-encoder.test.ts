@@ -3,6 +3,7 @@
  * generated protobufjs decoder: every value of every tick comes back as the same double, through
  * every fallback the format has.
  */
+import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { ColumnarDecoder, type ColumnarBatch } from '../../../src/backend/columnar-decoder.js';
 import { clientmt5 } from '../../../src/gen/clientmt5.js';
@@ -99,6 +100,20 @@ describe('ColumnarEncoder round trip', () => {
     expect(isColumnarFrame(direct)).toBe(false);
     const transcoded = new ColumnarToRow(300, 'tenant-a').transcode(frame);
     expect(Buffer.from(transcoded).equals(Buffer.from(direct))).toBe(true);
+  });
+
+  test('re-encoding as row keeps the doubles fallbacks and absent indicators exactly (golden frame)', () => {
+    const frame = new Uint8Array(readFileSync(new URL('../../fixtures/backend-link/market-data-columns-doubles.bin', import.meta.url)));
+    const row = clientmt5.v1.Envelope.decode(new ColumnarToRow(8, '').transcode(frame)).market_data!;
+    expect(row).toMatchObject({ batch_sequence: 8, batch_time_msc: 1767225601002, batch_time: 1767225601, source: 'MT5' });
+    expect(row.ticks!.map((t) => [t.symbol, t.bid, t.ask, t.time_msc, t.sequence_number, t.received_at_ms, t.spread]))
+      .toEqual([
+        ['EURUSD', 1.08, 1.08012, 1767225600000, 5, 1767225600001.25, 1.08012 - 1.08],
+        ['EURUSD', 1.080015, 1.08013, 1767225600001, 6, 1000000000.0000001, 1.08013 - 1.080015],
+      ]);
+    expect(row.ticks![0].indicators).toMatchObject({ sma_20: 1.0801, rsi: 61.25 });
+    expect(row.ticks![0].indicators!.ema_12 ?? null).toBeNull();
+    expect(row.ticks![1].indicators!.sma_20 ?? null).toBeNull();
   });
 
   test('a value that is not exact in points sends its column as doubles, for that batch only', () => {
