@@ -16,6 +16,7 @@
  *                     9 volume_real | 10 tenant_id | 11 sequence_number | 12 source | 13 spread |
  *                     14 indicators | 15 received_at_ms | 16 quality
  */
+import { varintSize } from './proto-varint.js';
 import { MAX_SYMBOLS, readSymbolName } from '../shared/lanes.js';
 import {
   INDICATOR_COUNT, OUT_F64_ASK, OUT_F64_BID, OUT_F64_IND0, OUT_F64_LAST, OUT_F64_RECV_MS, OUT_F64_SEQ,
@@ -42,18 +43,6 @@ const HEAD_ROOM = 16;
 const WARM_UP_ID = MAX_SYMBOLS;
 /** Largest encoding of one tick without its strings: 13 tags+doubles, 4 varints, nested header. */
 const TICK_FIXED_MAX = 320;
-
-/** Bytes of a varint for a non-negative integer below 2^53, by comparison (no division). */
-function varintSize(v: number): number {
-  if (v < 0x80) return 1;
-  if (v < 0x4000) return 2;
-  if (v < 0x200000) return 3;
-  if (v < 0x10000000) return 4;
-  if (v < 0x800000000) return 5;
-  if (v < 0x40000000000) return 6;
-  if (v < 0x2000000000000) return 7;
-  return 8;
-}
 
 const TWO_28 = 2 ** 28;
 const INV_TWO_28 = 2 ** -28;
