@@ -153,7 +153,7 @@ export class Bridge {
       name: 'transport',
       workerData: {
         outputs: this.outputs.map((r) => r.handle), doorbell: this.doorbell.buffer,
-        symbolNames: this.tables.symbolNames, stats: this.transportStats,
+        symbolNames: this.tables.symbolNames, symbolTable: this.tables.symbolTable, stats: this.transportStats,
         config: { transport: this.config.transport, backend: this.config.backend },
       },
     });

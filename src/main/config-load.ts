@@ -18,6 +18,7 @@ export const ENV_SETTINGS: Record<string, { path: string[]; type: 'number' | 'st
   CLIENT_MT5_EA_TOKEN: { path: ['eaLink', 'token'], type: 'string' },
   CLIENT_MT5_BACKEND_URLS: { path: ['backend', 'endpoints'], type: 'list' },
   CLIENT_MT5_JWT: { path: ['backend', 'jwt'], type: 'string' },
+  CLIENT_MT5_ENCODING: { path: ['transport', 'encoding'], type: 'string' },
 };
 
 export function readConfigFile(path: string): Plain {
