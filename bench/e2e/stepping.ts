@@ -62,7 +62,7 @@ export async function findMaxRate(base: Omit<RunSpec, 'rate'>, o: SteppingOption
     else { bad = rate; limit = r.failure; break; }
   }
   for (let i = 0; i < o.bisections && bad > 0 && bad - good > Math.max(10000, good * 0.08); i++) {
-    const mid = roundRate((good + bad) / 2);
+    const mid = midpoint(good, bad);
     const r = await run(mid);
     if (!r) break;
     if (r.passed) good = mid;
@@ -78,7 +78,7 @@ export async function findMaxRate(base: Omit<RunSpec, 'rate'>, o: SteppingOption
     bad = good;
     good = Math.max(0, ...runs.map((q) => q.rate).filter((x) => x < bad && heldAlways(x)));
     if (round === 1 || bad - good <= Math.max(10000, good * 0.08)) break;
-    const mid = roundRate((good + bad) / 2);
+    const mid = midpoint(good, bad);
     const m = await run(mid);
     if (!m) break;
     if (m.passed) good = mid;
@@ -93,8 +93,13 @@ export async function findMaxRate(base: Omit<RunSpec, 'rate'>, o: SteppingOption
   };
 }
 
-/** Two significant figures, so bisected rates stay readable. */
-function roundRate(x: number): number {
-  const p = 10 ** Math.max(0, Math.floor(Math.log10(x)) - 1);
-  return Math.round(x / p) * p;
+/** Half-way, to two significant figures so that rates stay readable (three when two land on an end). */
+function midpoint(good: number, bad: number): number {
+  const x = (good + bad) / 2;
+  for (const figures of [2, 3]) {
+    const p = 10 ** Math.max(0, Math.floor(Math.log10(x)) - (figures - 1));
+    const r = Math.round(x / p) * p;
+    if (r > good && r < bad) return r;
+  }
+  return Math.round(x);
 }
