@@ -28,10 +28,11 @@ import { INDICATOR_COUNT, INDICATOR_NAMES } from '../src/shared/ring-layout.js';
 import { compileEngine, Engine } from '../src/workers/engine.js';
 import { PlainTsEngine } from './baselines/plain-ts-engine.js';
 import { TechnicalIndicatorsIndicators, TradingSignalsIndicators, type LibraryIndicators } from './baselines/library-indicators.js';
-import { fullGc, GcKindCounter, type GcKinds } from './lib/gc.js';
+import { fullGc, GcKindCounter, minorGc, noMemoryReducer, settleGcEntries, type GcKinds } from './lib/gc.js';
 import { parseBenchArgs, report, summarize, table, type Summary } from './lib/harness.js';
 import { makeTickStream } from './lib/tick-stream.js';
 
+noMemoryReducer();
 const args = parseBenchArgs();
 const TICKS = args.quick ? 40_000 : 200_000;
 const SYMBOLS = 10;
@@ -67,6 +68,12 @@ for (let id = 0; id < SYMBOLS; id++) {
   validator.configureSymbol(id, stream.limits[id]);
 }
 const libOut = new Float64Array(INDICATOR_COUNT);
+/**
+ * The checksum accumulates in a typed array rather than a local: V8 sometimes keeps a loop-carried
+ * double local tagged and boxes it on every iteration (16 bytes a tick, seen in some warm-ups),
+ * which would be the driver's allocation, not the code under test's.
+ */
+const acc = new Float64Array(1);
 let engineMs = 0;
 
 /**
@@ -84,14 +91,14 @@ function runWasmTick(): number {
   const [c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12] = e.outInd;
   const quality = e.outQuality;
   const seq = e.outSeq;
-  let sum = 0;
+  acc[0] = 0;
   for (let i = 0; i < TICKS; i++) {
-    sum += e.processTick(symbol[i], timeMsc[i], bid[i], ask[i], last[i], volume[i], volumeReal[i], flags[i], capturedMs[i])
+    acc[0] += e.processTick(symbol[i], timeMsc[i], bid[i], ask[i], last[i], volume[i], volumeReal[i], flags[i], capturedMs[i])
       + quality[0] + seq[0];
     const t = c0[0] + c1[0] + c2[0] + c3[0] + c4[0] + c5[0] + c6[0] + c7[0] + c8[0] + c9[0] + c10[0] + c11[0] + c12[0];
-    if (t === t) sum += t;
+    if (t === t) acc[0] += t;
   }
-  return sum;
+  return acc[0];
 }
 
 // The batch variant copies from views made once, so that the timed loop allocates nothing.
@@ -113,7 +120,7 @@ function runWasmBatch(): number {
   const mask = e.outMask;
   const quality = e.outQuality;
   const seq = e.outSeq;
-  let sum = 0;
+  acc[0] = 0;
   let inside = 0;
   for (let b = 0; b < batchViews.length; b++) {
     const v = batchViews[b];
@@ -131,42 +138,42 @@ function runWasmBatch(): number {
     e.processBatch(n);
     inside += performance.now() - t0;
     for (let r = 0; r < n; r++) {
-      sum += mask[r] + quality[r] + seq[r];
+      acc[0] += mask[r] + quality[r] + seq[r];
       const t = c0[r] + c1[r] + c2[r] + c3[r] + c4[r] + c5[r] + c6[r] + c7[r] + c8[r] + c9[r] + c10[r] + c11[r] + c12[r];
-      if (t === t) sum += t;
+      if (t === t) acc[0] += t;
     }
   }
   engineMs = inside;
-  return sum;
+  return acc[0];
 }
 
 function runPlain(): number {
   const p = plain;
   const out = p.out;
-  let sum = 0;
+  acc[0] = 0;
   for (let i = 0; i < TICKS; i++) {
-    sum += p.processRow(stream, i) + p.quality + p.seq;
+    acc[0] += p.processRow(stream, i) + p.quality + p.seq;
     const t = rowSum(out);
-    if (t === t) sum += t;
+    if (t === t) acc[0] += t;
   }
-  return sum;
+  return acc[0];
 }
 
 let libraries: LibraryIndicators[] = [];
 function runLibrary(): number {
   const val = validator;
-  let sum = 0;
+  acc[0] = 0;
   for (let i = 0; i < TICKS; i++) {
     const id = symbol[i];
     const mask = val.validateRow(stream, i);
-    sum += mask + val.quality;
+    acc[0] += mask + val.quality;
     if (mask !== 0) continue;
-    sum += val.accepted(id);
+    acc[0] += val.accepted(id);
     libraries[id].push(val.mid, libOut);
     const t = rowSum(libOut);
-    if (t === t) sum += t;
+    if (t === t) acc[0] += t;
   }
-  return sum;
+  return acc[0];
 }
 
 /** Per-tick outputs for verify(): the variant's own call, then its 13 outputs in `row`. */
@@ -274,8 +281,10 @@ for (const v of variants) {
     else if (c !== checksum) checksumsAgree = false;
     return ns;
   };
+  fullGc(); // before warming up: a full collection can discard optimized code (lib/gc.ts)
   for (let i = 0; i < v.warmup; i++) once();
-  fullGc(); // set-up garbage must not be collected inside the counted window
+  minorGc(); // warm-up garbage must not be collected inside the counted window
+  await settleGcEntries();
   const gc = new GcKindCounter();
   const samples: number[] = [];
   const engineSamples: number[] = [];
@@ -366,6 +375,7 @@ report('indicators', args, text, {
   gc,
   gc_kinds: Object.fromEntries(variants.map((v) => [v.key, get(v.key).gcKinds])),
   steady_state_gc_count: steadyStateGcCount,
+  steady_state_scavenges: get('wasm_tick').gcKinds.minor + get('wasm_batch').gcKinds.minor,
   checksums,
   checksum_relative_to_wasm_tick: checksumVsWasm,
   checksums_agree: wasmAgrees,

@@ -24,10 +24,11 @@ import {
   IN_F64_VOLUME_REAL, IN_I32_FLAGS, IN_I32_SYMBOL, INPUT_RING_LAYOUT,
 } from '../src/shared/ring-layout.js';
 import { SpscRing } from '../src/shared/ring.js';
-import { fullGc, GcKindCounter, type GcKinds } from './lib/gc.js';
+import { fullGc, GcKindCounter, minorGc, noMemoryReducer, settleGcEntries, type GcKinds } from './lib/gc.js';
 import { parseBenchArgs, report, summarize, table, type Summary } from './lib/harness.js';
 import { makeTickStream } from './lib/tick-stream.js';
 
+noMemoryReducer();
 const args = parseBenchArgs();
 const RING_CAPACITY = 1 << 16; // the default ringCapacityTicks
 const RING_BATCH = 256;
@@ -186,8 +187,10 @@ for (const v of variants) {
     if (result.checksum !== expected) problems.push(`checksum ${result.checksum}, expected ${expected}`);
     return v.ticks / seconds;
   };
+  fullGc(); // before warming up: a full collection can discard optimized code (lib/gc.ts)
   for (let i = 0; i < warmup; i++) await once();
-  fullGc();
+  minorGc();
+  await settleGcEntries();
   const gc = new GcKindCounter();
   const samples: number[] = [];
   for (let i = 0; i < repeats; i++) samples.push(await once());
