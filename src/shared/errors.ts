@@ -24,6 +24,12 @@ export const ERROR_CODES = [
   'CSV_BAD_INPUT',
   'WORKER_CRASHED',
   'CLI_USAGE',
+  /** The spool's disk is full (ENOSPC) or over quota (EDQUOT): ticks stop, held batches are retried. */
+  'SPOOL_DISK_FULL',
+  /** Any other failure to write the spool; handled like a full disk. */
+  'SPOOL_WRITE_FAILED',
+  /** The spool directory cannot be opened or read at start-up. */
+  'SPOOL_UNREADABLE',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
