@@ -17,6 +17,7 @@ import type { Config } from '../shared/config.js';
 import { compileEngineModule } from '../shared/engine-module.js';
 import { ClientMt5Error, fromWire, type WireError } from '../shared/errors.js';
 import { createLaneStats, createSymbolNames, createSymbolTable, createTransportStats } from '../shared/lanes.js';
+import { describeLinkEvent, type FailoverEvent, type LinkEvent } from '../shared/link-events.js';
 import { INPUT_RING_LAYOUT, OUTPUT_RING_LAYOUT } from '../shared/ring-layout.js';
 import { Doorbell, SpscRing } from '../shared/ring.js';
 import { collectStats, type BridgeStats } from './bridge-stats.js';
@@ -79,8 +80,9 @@ export class Bridge {
   /** Compiles the engine, starts the workers and the EA link; resolves when ready for the EA. */
   static async start(config: Readonly<Config>, log: Logger, events: BridgeEvents = {}): Promise<Bridge> {
     const bridge = new Bridge(config, log, events);
-    await bridge.startWorkers();
-    await bridge.eaLink.listen();
+    // Workers boot while the EA link binds: ticks that arrive before a worker is online wait in
+    // its ring.
+    await Promise.all([bridge.startWorkers(), bridge.eaLink.listen()]);
     bridge.readyMs = performance.now() - bridge.startedAt;
     log('info', `bridge ready in ${bridge.readyMs.toFixed(0)} ms: EA link ws://${config.eaLink.host}:${bridge.eaLink.port}${config.eaLink.path}, ` +
       `${config.workers} compute worker(s), backend ${config.backend.endpoints.join(' then ')}`);
@@ -159,10 +161,14 @@ export class Bridge {
     });
     this.watch(t, 'transport worker');
     t.on('message', (msg: { type: string; state?: string; endpoint?: string; reason?: string; code?: string; message?: string; error?: WireError }) => {
-      if (msg.type === 'link') {
-        this.linkState = { open: msg.state === 'open', endpoint: msg.endpoint ?? '', lastError: msg.reason ?? this.linkState.lastError };
-        if (msg.state === 'open') this.linkOpened();
-        this.log(msg.state === 'open' || this.stopping ? 'info' : 'warn', `backend link ${msg.state}: ${msg.endpoint}${msg.reason ? ` (${msg.reason})` : ''}`);
+      if (msg.type === 'link' || msg.type === 'failover') {
+        const event = msg as unknown as LinkEvent | FailoverEvent;
+        if (event.type === 'link') {
+          this.linkState = { open: event.state === 'open', endpoint: event.endpoint, lastError: event.reason ?? this.linkState.lastError };
+          if (event.state === 'open') this.linkOpened();
+        }
+        const { level, message, fields } = describeLinkEvent(event, this.stopping);
+        this.log(level, message, fields);
       } else if (msg.type === 'backend-error') {
         this.linkState.lastError = `${msg.code}: ${msg.message}`;
         this.log('warn', `backend error ${msg.code}: ${msg.message}`);

@@ -4,7 +4,7 @@
  * src/shared/config.ts; the result is frozen.
  */
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
+import { createRequire } from 'node:module';
 import { parseConfig, type Config } from '../shared/config.js';
 import { ClientMt5Error } from '../shared/errors.js';
 
@@ -20,6 +20,16 @@ export const ENV_SETTINGS: Record<string, { path: string[]; type: 'number' | 'st
   CLIENT_MT5_JWT: { path: ['backend', 'jwt'], type: 'string' },
   CLIENT_MT5_ENCODING: { path: ['transport', 'encoding'], type: 'string' },
 };
+
+/**
+ * The YAML parser, loaded only when a YAML file is read: importing it costs tens of milliseconds
+ * of start-up (`node -e "import('yaml')"` against bare node) that a bridge configured by JSON,
+ * environment or flags does not need.
+ */
+function parseYaml(text: string): unknown {
+  const yaml = createRequire(import.meta.url)('yaml') as typeof import('yaml');
+  return yaml.parse(text);
+}
 
 export function readConfigFile(path: string): Plain {
   let text: string;

@@ -61,7 +61,31 @@ export const configSchema = z.object({
     maxBatchDelayMs: int('transport.maxBatchDelayMs', 0, 10000).default(5),
     /** Unacked batches held before the transport stops draining the rings (backpressure). */
     maxUnackedBatches: int('transport.maxUnackedBatches', 1, 1 << 20).default(1024),
-    heartbeatIntervalMs: int('transport.heartbeatIntervalMs', 100, 600000).default(5000),
+    /**
+     * Bytes of unacked batches held in memory before the transport stops draining the rings: with
+     * batches of up to maxBatchTicks, a count bound alone let ~0.5 GB pile up at 1M ticks/s
+     * (bench:e2e RSS, BENCHMARKS.md).
+     */
+    maxUnackedBytes: int('transport.maxUnackedBytes', 1 << 16, 1 << 30).default(32 << 20),
+    /**
+     * A batch is sealed at once, without waiting for maxBatchDelayMs, while fewer than this many
+     * are unacked: at low rates every tick goes out as it arrives instead of waiting for the
+     * previous batch's ack (1 gave p99 2-5 ms at 1k ticks/s in bench:e2e); under load the rings
+     * hold many ticks at each pump and batches still grow.
+     */
+    eagerInFlightBatches: int('transport.eagerInFlightBatches', 1, 1024).default(4),
+    /**
+     * Liveness (docs/protocol.md, section 2): every heartbeatIntervalMs the client sends a
+     * Heartbeat envelope and a ping; a link on which nothing (message, pong, heartbeat) arrived for
+     * linkTimeoutMs is dead and the next endpoint is tried. The defaults catch a hung backend in
+     * under a second (a killed one closes TCP and is seen at once).
+     */
+    heartbeatIntervalMs: int('transport.heartbeatIntervalMs', 20, 600000).default(200),
+    linkTimeoutMs: int('transport.linkTimeoutMs', 50, 3600000).default(600),
+    /** The WebSocket handshake (TCP, TLS, HTTP upgrade) must complete within this. */
+    connectTimeoutMs: int('transport.connectTimeoutMs', 50, 600000).default(2000),
+    /** On a backup, fail back to the primary once a side connection to it has been healthy this long. */
+    failbackAfterMs: int('transport.failbackAfterMs', 0, 86400000).default(3000),
     reconnectMinMs: int('transport.reconnectMinMs', 10, 600000).default(200),
     reconnectMaxMs: int('transport.reconnectMaxMs', 10, 600000).default(10000),
     /**
@@ -72,6 +96,16 @@ export const configSchema = z.object({
     encoding: z.enum(TRANSPORT_ENCODINGS, {
       error: `transport.encoding must be one of ${TRANSPORT_ENCODINGS.join(', ')}`,
     }).default('auto'),
+  }).refine((t) => t.linkTimeoutMs > t.heartbeatIntervalMs, {
+    path: ['linkTimeoutMs'],
+    error: (issue) => {
+      const t = issue.input as { heartbeatIntervalMs: number };
+      return `transport.linkTimeoutMs must be greater than transport.heartbeatIntervalMs (${t.heartbeatIntervalMs}): ` +
+        'at least one heartbeat must have time to come back';
+    },
+  }).refine((t) => t.reconnectMaxMs >= t.reconnectMinMs, {
+    path: ['reconnectMaxMs'],
+    error: 'transport.reconnectMaxMs must be at least transport.reconnectMinMs',
   }).prefault({}),
   validation: z.object({
     maxSpreadPoints: num('validation.maxSpreadPoints', 0, 1e9).default(100),

@@ -13,8 +13,9 @@
  * again as they are, except columnar ones on a row link, which are re-encoded (ColumnarToRow).
  *
  * Flush rules: a batch is sealed when it holds maxBatchTicks, when its first tick is
- * maxBatchDelayMs old, or at once when nothing is in flight — so latency stays minimal at low
- * rates and batches grow under load. When maxUnackedBatches are unacked (a slow or absent
+ * maxBatchDelayMs old, or at once while fewer than eagerInFlightBatches are in flight — so
+ * latency stays minimal at low rates and batches grow under load. When maxUnackedBatches or
+ * maxUnackedBytes are unacked (a slow or absent
  * backend) the worker stops draining: the output rings fill, the compute workers wait, the input
  * rings fill and the EA link pauses the EA. Nothing is dropped anywhere on that path.
  */
@@ -22,12 +23,15 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { clientmt5 } from '../gen/clientmt5.js';
 import type { Config, WireEncoding } from '../shared/config.js';
 import { toWire } from '../shared/errors.js';
+import type { FailoverEvent, LinkEvent } from '../shared/link-events.js';
 import {
-  TS_BATCHES_ACKED, TS_BATCHES_SENT, TS_BYTES_SENT, TS_CONNECTED, TS_ENDPOINT_INDEX, TS_LAST_ACKED_SEQ,
+  TS_BATCHES_ACKED, TS_BATCHES_SENT, TS_BYTES_SENT, TS_LAST_ACKED_SEQ,
   TS_PENDING_TICKS, TS_RECONNECTS, TS_TICKS_ACKED, TS_TICKS_SENT, TS_UNACKED_BATCHES,
 } from '../shared/lanes.js';
 import { Doorbell, SpscRing, type RingHandle } from '../shared/ring.js';
 import { BackendLink } from './backend-link.js';
+import { encodeClientHeartbeat } from './heartbeat-frame.js';
+import { LinkMonitor } from './link-monitor.js';
 import { BatchEncoder } from './batch-encoder.js';
 import { ColumnarEncoder, type TickBatchEncoder } from './columnar-encoder.js';
 import { ColumnarToRow, isColumnarFrame } from './columnar-transcoder.js';
@@ -50,7 +54,8 @@ export interface TransportWorkerData {
 export type TransportCommand = { type: 'drain' } | { type: 'stop' };
 /** Messages this worker sends to main. */
 export type TransportEvent =
-  | { type: 'link'; state: 'open' | 'closed'; endpoint: string; reason?: string; encoding?: WireEncoding }
+  | LinkEvent
+  | FailoverEvent
   | { type: 'backend-error'; code: string; message: string }
   | { type: 'ready' }
   | { type: 'drained'; unacked: number }
@@ -70,15 +75,14 @@ let nextSequence = 1;
 let draining = false;
 let stopped = false;
 
+const monitor = new LinkMonitor(backend.endpoints, stats, post);
 const link = new BackendLink(
   { endpoints: backend.endpoints, jwt: backend.jwt, heartbeatIntervalMs: transport.heartbeatIntervalMs,
+    linkTimeoutMs: transport.linkTimeoutMs, connectTimeoutMs: transport.connectTimeoutMs, failbackAfterMs: transport.failbackAfterMs,
     reconnectMinMs: transport.reconnectMinMs, reconnectMaxMs: transport.reconnectMaxMs, encoding: transport.encoding },
   {
-    onOpen(index, encoding) {
-      stats[TS_CONNECTED] = 1;
-      stats[TS_ENDPOINT_INDEX] = index;
-      stats[TS_RECONNECTS] = link.reconnects;
-      post({ type: 'link', state: 'open', endpoint: backend.endpoints[index], encoding });
+    onOpen(index, encoding, info) {
+      monitor.opened(index, encoding, info, store.size, link);
       const next = encoderFor(encoding);
       if (next !== encoder) {
         if (encoder.count > 0) seal(); // stored, and sent below in the link's encoding
@@ -102,6 +106,7 @@ const link = new BackendLink(
         stats[TS_LAST_ACKED_SEQ] = Math.max(stats[TS_LAST_ACKED_SEQ], env.ack.batch_sequence ?? 0);
         stats[TS_BATCHES_ACKED] = stats[TS_LAST_ACKED_SEQ];
         stats[TS_UNACKED_BATCHES] = store.size;
+        monitor.acked();
         pump();
       } else if (env.error) {
         post({ type: 'backend-error', code: env.error.code ?? '', message: env.error.message ?? '' });
@@ -110,10 +115,10 @@ const link = new BackendLink(
     onEncodingRefused(_index, reason) {
       post({ type: 'backend-error', code: 'BACKEND_UNREACHABLE', message: reason });
     },
-    onClose(index, reason) {
-      stats[TS_CONNECTED] = 0;
-      post({ type: 'link', state: 'closed', endpoint: backend.endpoints[index], reason });
+    onClose(index, reason, info) {
+      monitor.closed(index, reason, info, link);
     },
+    heartbeatFrame: () => encodeClientHeartbeat(Date.now(), nextSequence - 1),
   },
 );
 
@@ -140,7 +145,8 @@ function toRow(bytes: Uint8Array): Uint8Array {
 
 /** Backpressure: stop taking ticks when too much is unacked or the socket is not writing. */
 function blocked(): boolean {
-  return store.size >= transport.maxUnackedBatches || link.bufferedAmount > 64 * 1024 * 1024;
+  return store.size >= transport.maxUnackedBatches || store.bytes >= transport.maxUnackedBytes
+    || link.bufferedAmount > transport.maxUnackedBytes;
 }
 
 /** Seals the open batch into the store; returns its bytes. */
@@ -174,7 +180,7 @@ function pump(): number {
     if (round === 0 || blocked()) break;
   }
   if (encoder.count > 0 && !blocked()
-    && (store.size === 0 || performance.now() - encoder.openedAt >= transport.maxBatchDelayMs || draining)) {
+    && (store.size < transport.eagerInFlightBatches || performance.now() - encoder.openedAt >= transport.maxBatchDelayMs || draining)) {
     sealAndSend();
   }
   stats[TS_PENDING_TICKS] = encoder.count;
@@ -189,12 +195,13 @@ function finished(): boolean {
 
 async function loop(): Promise<void> {
   link.start();
-  // ~20k made-up ticks through each encoder the link may use while it connects: no real tick
-  // waits on cold code.
+  post({ type: 'ready' });
+  // ~20k made-up ticks through each encoder the link may use while it connects, after `ready` so
+  // that start-up does not wait for it: the EA's hello/welcome and the backend's handshake take
+  // about as long, and ticks that come sooner wait in the rings rather than on cold code.
   const rounds = Math.max(2, Math.ceil(20000 / transport.maxBatchTicks));
   encoderFor(transport.encoding === 'row' ? 'row' : 'columnar').warmUp(rounds);
   if (transport.encoding === 'auto') encoderFor('row').warmUp(rounds);
-  post({ type: 'ready' });
   while (!stopped) {
     const seen = doorbell.value();
     const taken = pump();
