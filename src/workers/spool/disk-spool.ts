@@ -1,0 +1,460 @@
+/**
+ * The durable spool: every batch the transport seals is written here before it may be sent, and
+ * stays until the backend acks it — across reconnects and across restarts of the process,
+ * `kill -9` included. File layout in src/shared/spool-format.ts.
+ *
+ *   seal ──► append(record) ──► active segment ──rotate at segmentBytes──► older segments
+ *                │ ENOSPC: held in memory, `full`, retried every retryMs
+ *   ack  ──► ackThrough ──► segments wholly acked: cursors folded into checkpoint.json, deleted
+ *   open ──► scan: torn/corrupt tail reported, counted and cut off; unacked records replayed first
+ *
+ * fsync policy (`spool.fsync`): `always` fsyncs every record before the batch goes out (survives
+ * power loss; costs a disk flush per batch, which makes batches grow under load), `interval`
+ * fsyncs at most every fsyncIntervalMs (a power cut loses at most that window; a crashed or killed
+ * process loses nothing, the page cache outlives it), `never` leaves it to the OS.
+ *
+ * Bounds: unacked bytes (`maxBytes`), unacked batches (`maxBatches`, which bounds this index in
+ * memory) and the age of the oldest unacked batch (`maxAgeMs`, 0 = none). Overflow policy
+ * `pause` reports `full` (the transport stops draining its rings and the EA is paused: nothing is
+ * lost while the terminal's history holds the ticks); `drop-oldest` deletes the oldest segment,
+ * unacked batches and all, logged and counted (ticks are lost, knowingly).
+ */
+import { join } from 'node:path';
+import { ClientMt5Error } from '../../shared/errors.js';
+import {
+  CHECKPOINT_FILE, readSpoolState, segmentFileName, segmentHeader, SEGMENT_HEADER_BYTES, type SpoolCheckpoint,
+  type SpoolCursor,
+} from '../../shared/spool-format.js';
+import type { BatchCursor, BatchStore, StoredBatch } from '../unacked-batches.js';
+import { RecordWriter } from './record.js';
+import { nodeIo, type SpoolIo } from './spool-io.js';
+
+export type FsyncPolicy = 'always' | 'interval' | 'never';
+export type OverflowPolicy = 'pause' | 'drop-oldest';
+
+export interface DiskSpoolOptions {
+  dir: string;
+  fsync: FsyncPolicy;
+  fsyncIntervalMs: number;
+  maxBytes: number;
+  maxBatches: number;
+  /** 0: no age bound. */
+  maxAgeMs: number;
+  overflow: OverflowPolicy;
+  segmentBytes: number;
+  /** How often a write that failed (full disk) is tried again. */
+  retryMs: number;
+  io?: SpoolIo;
+  log?: (level: 'info' | 'warn' | 'error', message: string) => void;
+  /** UTC ms; a seam for tests of the age bound. */
+  now?: () => number;
+}
+
+export interface DiskSpoolStats {
+  /** Unacked batches found on disk at start (they go out before anything new). */
+  recoveredBatches: number;
+  corruptRecords: number;
+  droppedBatches: number;
+  droppedTicks: number;
+  diskFullErrors: number;
+  writeErrors: number;
+  /** Bytes of every segment file. */
+  diskBytes: number;
+  /** Most unacked bytes seen. */
+  maxBytesSeen: number;
+  fsyncs: number;
+}
+
+interface Segment {
+  path: string;
+  firstSequence: number;
+  lastSequence: number;
+  fd: number;
+  fileBytes: number;
+  /** Latest cursor per symbol among this segment's records. */
+  cursors: Map<string, SpoolCursor>;
+}
+
+interface Entry {
+  sequence: number;
+  ticks: number;
+  writtenAtMs: number;
+  segment: Segment | null;
+  payloadOffset: number;
+  payloadLength: number;
+  /** The batch while it is not on disk yet (a write failed); null once durable. */
+  pending: Uint8Array | null;
+  cursors: readonly BatchCursor[] | null;
+}
+
+const CHECKPOINT_EVERY_MS = 1000;
+
+export class DiskSpool implements BatchStore {
+  readonly stats: DiskSpoolStats = {
+    recoveredBatches: 0, corruptRecords: 0, droppedBatches: 0, droppedTicks: 0, diskFullErrors: 0, writeErrors: 0,
+    diskBytes: 0, maxBytesSeen: 0, fsyncs: 0,
+  };
+  bytes = 0;
+  ackedThrough = 0;
+  nextSequence = 1;
+  /** The code of the write failure being retried, or '' (SPOOL_DISK_FULL, SPOOL_WRITE_FAILED). */
+  failure = '';
+  private readonly io: SpoolIo;
+  private readonly now: () => number;
+  private readonly segments: Segment[] = [];
+  private readonly entries: Entry[] = [];
+  private head = 0;
+  private pendingCount = 0;
+  private readonly record = new RecordWriter();
+  private readonly checkpoint: SpoolCheckpoint;
+  private checkpointDirty = false;
+  private lastCheckpointAt = 0;
+  private lastFsyncAt = 0;
+  private unsynced = false;
+  private retryAt = 0;
+  private readFd = -1;
+  private readSegment: Segment | null = null;
+  private readonly segmentBytes: number;
+
+  constructor(private readonly o: DiskSpoolOptions) {
+    this.io = o.io ?? nodeIo;
+    this.now = o.now ?? Date.now;
+    // A segment is deleted only when wholly acked: keep several within the bound.
+    this.segmentBytes = Math.max(64 * 1024, Math.min(o.segmentBytes, Math.floor(o.maxBytes / 4)));
+    let state;
+    try {
+      this.io.mkdir(o.dir);
+      state = readSpoolState(o.dir);
+    } catch (err) {
+      throw new ClientMt5Error('SPOOL_UNREADABLE', `spool.dir ${o.dir}: ${(err as Error).message}`, { cause: err });
+    }
+    this.checkpoint = state.checkpoint;
+    this.ackedThrough = state.checkpoint.ackedThrough;
+    this.nextSequence = state.lastSequence + 1;
+    for (const s of state.segments) {
+      if (s.corruption !== '') {
+        this.stats.corruptRecords++;
+        this.log('warn', `spool: ${s.file}: ${s.corruption}; ${s.fileBytes - s.validBytes} byte(s) cut off, never replayed`);
+      }
+      const live = s.records.filter((r) => r.sequence > state.checkpoint.foldedThrough);
+      if (live.length === 0) {
+        this.io.unlink(s.file); // empty, torn header, or a leftover of an interrupted delete
+        continue;
+      }
+      if (s.validBytes < s.fileBytes) {
+        const fd = this.io.openExisting(s.file);
+        try { this.io.truncate(fd, s.validBytes); } finally { this.io.close(fd); }
+      }
+      const seg: Segment = {
+        path: s.file, firstSequence: live[0].sequence, lastSequence: live[live.length - 1].sequence, fd: -1,
+        fileBytes: s.validBytes, cursors: new Map(),
+      };
+      this.segments.push(seg);
+      this.stats.diskBytes += s.validBytes;
+      for (const r of live) {
+        for (const [name, c] of r.cursors) seg.cursors.set(name, c);
+        if (r.sequence <= this.ackedThrough) continue;
+        this.entries.push({
+          sequence: r.sequence, ticks: r.ticks, writtenAtMs: r.writtenAtMs, segment: seg, payloadOffset: r.payloadOffset,
+          payloadLength: r.payloadLength, pending: null, cursors: null,
+        });
+        this.bytes += r.payloadLength;
+      }
+    }
+    this.stats.recoveredBatches = this.entries.length;
+    this.stats.maxBytesSeen = this.bytes;
+    this.collect();
+    if (this.entries.length > 0) {
+      this.log('info', `spool: ${this.entries.length} unacked batch(es) from batch ${this.entries[0].sequence} to replay; next batch ${this.nextSequence}`);
+    }
+  }
+
+  get size(): number {
+    return this.entries.length - this.head;
+  }
+
+  get full(): boolean {
+    if (this.pendingCount > 0) return true;
+    if (this.o.overflow !== 'pause') return false;
+    return this.bytes >= this.o.maxBytes || this.size >= this.o.maxBatches || this.tooOld(this.now());
+  }
+
+  /** The durable cursor table: what a restarted bridge puts in `welcome`. */
+  cursors(): Map<string, SpoolCursor> {
+    const table = new Map<string, SpoolCursor>();
+    for (const [name, [timeMsc, countAtMsc, tickSequence]] of Object.entries(this.checkpoint.cursors)) {
+      table.set(name, { timeMsc, countAtMsc, tickSequence });
+    }
+    for (const s of this.segments) for (const [name, c] of s.cursors) table.set(name, c);
+    return table;
+  }
+
+  append(sequence: number, bytes: Uint8Array, ticks: number, cursors: readonly BatchCursor[] = []): boolean {
+    if (sequence >= this.nextSequence) this.nextSequence = sequence + 1;
+    const e: Entry = {
+      sequence, ticks, writtenAtMs: this.now(), segment: null, payloadOffset: 0, payloadLength: bytes.length, pending: bytes,
+      cursors,
+    };
+    this.entries.push(e);
+    this.pendingCount++;
+    this.bytes += bytes.length;
+    if (this.bytes > this.stats.maxBytesSeen) this.stats.maxBytesSeen = this.bytes;
+    if (this.o.overflow === 'drop-oldest') {
+      while ((this.bytes > this.o.maxBytes || this.size > this.o.maxBatches) && this.dropOldest()) { /* until within bounds */ }
+    }
+    // Held batches keep their order: a new one waits behind them.
+    if (this.pendingCount === 1 && this.write(e)) return true;
+    e.cursors = cursors.map((c) => ({ ...c })); // the caller reuses its cursor objects
+    return false;
+  }
+
+  ackThrough(sequence: number): number {
+    let ticks = 0;
+    const q = this.entries;
+    while (this.head < q.length && q[this.head].sequence <= sequence && q[this.head].pending === null) {
+      const e = q[this.head++];
+      ticks += e.ticks;
+      this.bytes -= e.payloadLength;
+    }
+    if (this.head > 1024 && this.head * 2 > q.length) {
+      q.splice(0, this.head);
+      this.head = 0;
+    }
+    if (sequence > this.ackedThrough) {
+      this.ackedThrough = sequence;
+      this.checkpointDirty = true;
+    }
+    this.collect();
+    return ticks;
+  }
+
+  after(sequence: number): StoredBatch | undefined {
+    const q = this.entries;
+    let lo = this.head;
+    let hi = q.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (q[mid].sequence <= sequence) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo >= q.length || q[lo].pending !== null) return undefined;
+    return this.load(q[lo]);
+  }
+
+  *unacked(): Iterable<StoredBatch> {
+    for (let i = this.head; i < this.entries.length; i++) {
+      const e = this.entries[i];
+      yield e.pending !== null ? { sequence: e.sequence, bytes: e.pending, ticks: e.ticks } : this.load(e);
+    }
+  }
+
+  /** Timers' work, called from the transport's loop: fsync, retries, age bound, checkpoint. */
+  maintain(): void {
+    const now = this.now();
+    if (this.pendingCount > 0 && now >= this.retryAt) this.retryPending();
+    if (this.unsynced && this.o.fsync === 'interval' && now - this.lastFsyncAt >= this.o.fsyncIntervalMs) this.sync();
+    if (this.o.overflow === 'drop-oldest') {
+      while (this.tooOld(now) && this.dropOldest()) { /* until the oldest is young enough */ }
+    }
+    if (this.checkpointDirty && now - this.lastCheckpointAt >= CHECKPOINT_EVERY_MS) this.writeCheckpoint();
+  }
+
+  /** Flushes and closes (a graceful stop): the next run replays only what is unacked. */
+  close(): void {
+    this.retryPending();
+    if (this.o.fsync !== 'never') this.sync();
+    for (const s of this.segments) this.closeSegment(s);
+    this.closeReader();
+    this.writeCheckpoint();
+  }
+
+  private log(level: 'info' | 'warn' | 'error', message: string): void {
+    this.o.log?.(level, message);
+  }
+
+  private tooOld(now: number): boolean {
+    return this.o.maxAgeMs > 0 && this.head < this.entries.length && now - this.entries[this.head].writtenAtMs > this.o.maxAgeMs;
+  }
+
+  /** Writes a held entry; false (and the entry stays held) when the write fails. */
+  private write(e: Entry): boolean {
+    const r = this.record;
+    r.encode(e.sequence, e.writtenAtMs, e.ticks, e.pending!, e.cursors ?? []);
+    let seg = this.segments.length > 0 ? this.segments[this.segments.length - 1] : null;
+    try {
+      if (seg === null || seg.fd < 0 || seg.fileBytes + r.length > this.segmentBytes && seg.fileBytes > SEGMENT_HEADER_BYTES) {
+        if (seg !== null) this.closeSegment(seg);
+        seg = this.openSegment(e.sequence);
+      }
+      try {
+        this.io.append(seg.fd, r.bytes, r.length, seg.fileBytes);
+      } catch (err) {
+        // A partial write would leave a torn record in the middle of the segment: cut it off.
+        try { this.io.truncate(seg.fd, seg.fileBytes); } catch { this.closeSegment(seg); }
+        throw err;
+      }
+    } catch (err) {
+      this.failed(err as NodeJS.ErrnoException);
+      return false;
+    }
+    seg.fileBytes += r.length;
+    seg.lastSequence = e.sequence;
+    this.stats.diskBytes += r.length;
+    for (const c of e.cursors ?? []) seg.cursors.set(c.name, { timeMsc: c.timeMsc, countAtMsc: c.countAtMsc, tickSequence: c.tickSequence });
+    e.segment = seg;
+    e.payloadOffset = seg.fileBytes - r.length + r.payloadAt;
+    e.pending = null;
+    e.cursors = null;
+    this.pendingCount--;
+    if (this.o.fsync === 'always') this.sync();
+    else this.unsynced = true;
+    if (this.failure !== '' && this.pendingCount === 0) {
+      this.log('info', `spool: writing again after ${this.failure}; every held batch is on disk`);
+      this.failure = '';
+    }
+    return true;
+  }
+
+  private failed(err: NodeJS.ErrnoException): void {
+    const full = err.code === 'ENOSPC' || err.code === 'EDQUOT';
+    const code = full ? 'SPOOL_DISK_FULL' : 'SPOOL_WRITE_FAILED';
+    if (full) this.stats.diskFullErrors++;
+    else this.stats.writeErrors++;
+    if (this.failure === '') {
+      this.log('error', `spool: ${code}: cannot write to ${this.o.dir} (${err.code ?? err.message}); ` +
+        `holding ${this.pendingCount} batch(es) in memory, taking no new ticks, retrying every ${this.o.retryMs} ms`);
+    }
+    this.failure = code;
+    this.retryAt = this.now() + this.o.retryMs;
+  }
+
+  private retryPending(): void {
+    for (let i = this.head; i < this.entries.length && this.pendingCount > 0; i++) {
+      const e = this.entries[i];
+      if (e.pending !== null && !this.write(e)) return;
+    }
+  }
+
+  private openSegment(firstSequence: number): Segment {
+    const path = join(this.o.dir, segmentFileName(firstSequence));
+    const fd = this.io.create(path);
+    const header = segmentHeader();
+    try {
+      this.io.append(fd, header, header.length, 0);
+    } catch (err) {
+      this.io.close(fd);
+      this.io.unlink(path);
+      throw err;
+    }
+    const seg: Segment = { path, firstSequence, lastSequence: firstSequence - 1, fd, fileBytes: header.length, cursors: new Map() };
+    this.segments.push(seg);
+    this.stats.diskBytes += header.length;
+    return seg;
+  }
+
+  private closeSegment(seg: Segment): void {
+    if (seg.fd < 0) return;
+    if (this.o.fsync !== 'never' && this.unsynced) this.sync();
+    this.io.close(seg.fd);
+    seg.fd = -1;
+  }
+
+  private sync(): void {
+    const seg = this.segments[this.segments.length - 1];
+    if (seg === undefined || seg.fd < 0) return;
+    try {
+      this.io.fsync(seg.fd);
+      this.stats.fsyncs++;
+      this.unsynced = false;
+      this.lastFsyncAt = this.now();
+    } catch (err) {
+      this.log('warn', `spool: fsync failed: ${(err as Error).message}`);
+    }
+  }
+
+  /** Deletes segments whose every batch is acked (not the one being written). */
+  private collect(): void {
+    while (this.segments.length > 1 && this.segments[0].lastSequence <= this.ackedThrough) {
+      const seg = this.segments[0];
+      this.fold(seg);
+      if (!this.writeCheckpoint()) return; // the cursors must be safe before the records go
+      this.deleteSegment(seg);
+    }
+  }
+
+  /** drop-oldest: deletes the oldest segment with its unacked batches; false when nothing can go. */
+  private dropOldest(): boolean {
+    const seg = this.segments[0];
+    if (seg === undefined) return false;
+    let batches = 0;
+    let ticks = 0;
+    while (this.head < this.entries.length && this.entries[this.head].segment === seg) {
+      const e = this.entries[this.head++];
+      batches++;
+      ticks += e.ticks;
+      this.bytes -= e.payloadLength;
+    }
+    if (batches === 0 && seg.fd >= 0) return false; // the segment being written holds nothing unacked yet
+    this.closeSegment(seg);
+    this.fold(seg);
+    this.deleteSegment(seg); // space first: the disk may be what is full
+    this.writeCheckpoint();
+    this.stats.droppedBatches += batches;
+    this.stats.droppedTicks += ticks;
+    this.log('warn', `spool: overflow policy drop-oldest: dropped ${batches} unacked batch(es), ${ticks} tick(s), ` +
+      `batches ${seg.firstSequence}..${seg.lastSequence} (spool.maxBytes ${this.o.maxBytes}, spool.maxAgeMs ${this.o.maxAgeMs})`);
+    return true;
+  }
+
+  private fold(seg: Segment): void {
+    const c = this.checkpoint;
+    for (const [name, v] of seg.cursors) c.cursors[name] = [v.timeMsc, v.countAtMsc, v.tickSequence];
+    if (seg.lastSequence > c.foldedThrough) c.foldedThrough = seg.lastSequence;
+    this.checkpointDirty = true;
+  }
+
+  private deleteSegment(seg: Segment): void {
+    this.closeSegment(seg);
+    if (this.readSegment === seg) this.closeReader();
+    this.io.unlink(seg.path);
+    this.stats.diskBytes -= seg.fileBytes;
+    this.segments.splice(this.segments.indexOf(seg), 1);
+  }
+
+  private writeCheckpoint(): boolean {
+    const c = this.checkpoint;
+    c.ackedThrough = Math.max(c.ackedThrough, this.ackedThrough);
+    c.lastSequence = Math.max(c.lastSequence, this.nextSequence - 1 - this.pendingCount);
+    try {
+      this.io.replaceFile(this.o.dir, join(this.o.dir, CHECKPOINT_FILE), JSON.stringify(c), this.o.fsync !== 'never');
+    } catch (err) {
+      this.log('warn', `spool: checkpoint not written: ${(err as Error).message}`);
+      return false;
+    }
+    this.checkpointDirty = false;
+    this.lastCheckpointAt = this.now();
+    return true;
+  }
+
+  private load(e: Entry): StoredBatch {
+    const seg = e.segment!;
+    const bytes = new Uint8Array(e.payloadLength);
+    if (seg.fd >= 0) {
+      this.io.read(seg.fd, bytes, e.payloadOffset);
+    } else {
+      if (this.readSegment !== seg) {
+        this.closeReader();
+        this.readFd = this.io.openExisting(seg.path);
+        this.readSegment = seg;
+      }
+      this.io.read(this.readFd, bytes, e.payloadOffset);
+    }
+    return { sequence: e.sequence, bytes, ticks: e.ticks };
+  }
+
+  private closeReader(): void {
+    if (this.readFd >= 0) this.io.close(this.readFd);
+    this.readFd = -1;
+    this.readSegment = null;
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * The spool's file operations, all synchronous (the transport worker's batches count as sent only
+ * once written, and a worker thread may block on its own disk). One seam so that tests can make a
+ * write fail as a full disk does (ENOSPC) without a full disk: {@link faultyIo}.
+ */
+import {
+  closeSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readSync, renameSync, unlinkSync, writeFileSync, writeSync,
+} from 'node:fs';
+
+export interface SpoolIo {
+  mkdir(dir: string): void;
+  /** Creates `path` (which must not exist) for appending; returns its descriptor. */
+  create(path: string): number;
+  /** Opens an existing file for reading and writing (truncating a torn tail). */
+  openExisting(path: string): number;
+  /**
+   * Writes all of `bytes[0, length)` at `position` (the end of what is valid) or throws (ENOSPC,
+   * EDQUOT, EIO, ...). Positioned, so that a tail cut off after a failed write is overwritten.
+   */
+  append(fd: number, bytes: Uint8Array, length: number, position: number): void;
+  read(fd: number, into: Uint8Array, position: number): void;
+  truncate(fd: number, length: number): void;
+  fsync(fd: number): void;
+  close(fd: number): void;
+  unlink(path: string): void;
+  /** Replaces `path` with `data` atomically: temporary file, fsync (if asked), rename, fsync of the directory. */
+  replaceFile(dir: string, path: string, data: string, sync: boolean): void;
+}
+
+export const nodeIo: SpoolIo = {
+  mkdir(dir) {
+    mkdirSync(dir, { recursive: true });
+  },
+  create(path) {
+    return openSync(path, 'wx+');
+  },
+  openExisting(path) {
+    return openSync(path, 'r+');
+  },
+  append(fd, bytes, length, position) {
+    let done = 0;
+    while (done < length) done += writeSync(fd, bytes, done, length - done, position + done);
+  },
+  read(fd, into, position) {
+    let done = 0;
+    while (done < into.length) {
+      const n = readSync(fd, into, done, into.length - done, position + done);
+      if (n === 0) throw new Error(`spool file ended ${into.length - done} bytes early`);
+      done += n;
+    }
+  },
+  truncate(fd, length) {
+    ftruncateSync(fd, length);
+  },
+  fsync(fd) {
+    fsyncSync(fd);
+  },
+  close(fd) {
+    closeSync(fd);
+  },
+  unlink(path) {
+    unlinkSync(path);
+  },
+  replaceFile(dir, path, data, sync) {
+    const tmp = `${path}.tmp`;
+    writeFileSync(tmp, data);
+    if (sync) {
+      const fd = openSync(tmp, 'r+');
+      try { fsyncSync(fd); } finally { closeSync(fd); }
+    }
+    renameSync(tmp, path);
+    if (sync) {
+      // The rename is durable once the directory is: fsync it (not possible on every platform).
+      try {
+        const d = openSync(dir, 'r');
+        try { fsyncSync(d); } finally { closeSync(d); }
+      } catch { /* Windows cannot open a directory */ }
+    }
+  },
+};
+
+/** An errno-style error, as fs throws it. */
+export function ioError(code: string, syscall: string): NodeJS.ErrnoException {
+  const err: NodeJS.ErrnoException = new Error(`${code}: ${syscall} failed`);
+  err.code = code;
+  err.syscall = syscall;
+  return err;
+}
+
+/**
+ * `nodeIo` with writes that fail while `fault.code` is set (e.g. 'ENOSPC'), as a full disk
+ * makes them: appends and file replacements throw, reads and deletes work.
+ * `fault.partialBytes` > 0 makes a failing append write that many bytes first (a torn write).
+ */
+export function faultyIo(fault: { code: string | null; partialBytes?: number }, base: SpoolIo = nodeIo): SpoolIo {
+  return {
+    ...base,
+    create(path) {
+      if (fault.code) throw ioError(fault.code, 'open');
+      return base.create(path);
+    },
+    append(fd, bytes, length, position) {
+      if (fault.code) {
+        const partial = Math.min(fault.partialBytes ?? 0, length);
+        if (partial > 0) base.append(fd, bytes, partial, position);
+        throw ioError(fault.code, 'write');
+      }
+      base.append(fd, bytes, length, position);
+    },
+    replaceFile(dir, path, data, sync) {
+      if (fault.code) throw ioError(fault.code, 'write');
+      base.replaceFile(dir, path, data, sync);
+    },
+  };
+}
