@@ -32,6 +32,10 @@ export const ENCODING_SUBPROTOCOLS = {
 } as const;
 export type WireEncoding = keyof typeof ENCODING_SUBPROTOCOLS;
 
+/** Values of `spool.fsync` and `spool.overflow`. */
+export const SPOOL_FSYNC_POLICIES = ['always', 'interval', 'never'] as const;
+export const SPOOL_OVERFLOW_POLICIES = ['pause', 'drop-oldest'] as const;
+
 const wsUrl = z.string().refine((s) => /^wss?:\/\/[^\s/]+/.test(s), {
   error: 'backend.endpoints must be ws:// or wss:// URLs',
 });
@@ -106,6 +110,31 @@ export const configSchema = z.object({
   }).refine((t) => t.reconnectMaxMs >= t.reconnectMinMs, {
     path: ['reconnectMaxMs'],
     error: 'transport.reconnectMaxMs must be at least transport.reconnectMinMs',
+  }).prefault({}),
+  /**
+   * The durable spool (src/workers/spool/): every batch is on disk before it counts as sent, and
+   * stays until acked; a restarted bridge replays what is unacked and resumes the EA from what it
+   * holds durably. With `enabled: false` unacked batches live in memory only (lost with the process)
+   * and `transport.maxUnackedBatches` bounds them; with the spool its own bounds below do.
+   */
+  spool: z.object({
+    enabled: z.boolean({ error: 'spool.enabled must be true or false' }).default(true),
+    /** Relative paths are taken from the working directory. */
+    dir: z.string().min(1, { error: 'spool.dir must not be empty' }).default('./data/spool'),
+    /** always: fsync every batch (survives power loss, one disk flush a batch); interval: at most every fsyncIntervalMs; never: the OS decides. */
+    fsync: z.enum(SPOOL_FSYNC_POLICIES, { error: `spool.fsync must be one of ${SPOOL_FSYNC_POLICIES.join(', ')}` }).default('interval'),
+    fsyncIntervalMs: int('spool.fsyncIntervalMs', 1, 60000).default(200),
+    /** Bound on unacked bytes (the disk holds at most this plus one segment). */
+    maxBytes: int('spool.maxBytes', 1 << 20, 2 ** 48).default(1 << 30),
+    /** Bound on unacked batches (each costs ~150 bytes of index in memory). */
+    maxBatches: int('spool.maxBatches', 16, 1 << 24).default(1_000_000),
+    /** Bound on the age of the oldest unacked batch; 0 = none. */
+    maxAgeMs: int('spool.maxAgeMs', 0, 30 * 86400000).default(0),
+    /** pause: stop taking ticks (the EA is paused; nothing is lost); drop-oldest: delete the oldest segment, logged and counted. */
+    overflow: z.enum(SPOOL_OVERFLOW_POLICIES, { error: `spool.overflow must be one of ${SPOOL_OVERFLOW_POLICIES.join(', ')}` }).default('pause'),
+    segmentBytes: int('spool.segmentBytes', 65536, 1 << 30).default(8 << 20),
+    /** How often a write that failed (full disk) is tried again. */
+    retryMs: int('spool.retryMs', 10, 600000).default(1000),
   }).prefault({}),
   validation: z.object({
     maxSpreadPoints: num('validation.maxSpreadPoints', 0, 1e9).default(100),
