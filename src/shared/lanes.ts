@@ -20,6 +20,12 @@ export const SYM_SPIKE_MIN_POINTS = 4;
 export const SYM_SPIKE_FACTOR = 5;
 /** Set to 1 last, once the limits above are written. */
 export const SYM_DEFINED = 6;
+/**
+ * The last per-symbol sequence_number the spool holds durably from an earlier run (0: none): the
+ * compute worker numbers the symbol's accepted ticks on from there, so that the backend sees one
+ * sequence across bridge restarts. Written before SYM_DEFINED.
+ */
+export const SYM_TICK_SEQUENCE_BASE = 7;
 export const SYM_FIELDS = 8;
 
 export function createSymbolTable(): Float64Array {
@@ -54,7 +60,19 @@ export const TS_ENDPOINT_INDEX = 7;
 export const TS_RECONNECTS = 8;
 export const TS_LAST_ACKED_SEQ = 9;
 export const TS_PENDING_TICKS = 10; // drained from the rings, not yet in a sealed batch
-export const TS_FIELDS = 16;
+// The durable spool (src/workers/spool/disk-spool.ts).
+export const TS_SPOOL_BYTES = 20; // unacked bytes in the spool
+export const TS_SPOOL_BATCHES = 21; // unacked batches in the spool
+export const TS_SPOOL_MAX_BYTES = 22; // most unacked bytes seen
+export const TS_REPLAYED_BATCHES = 23; // stored batches sent again (after a reconnect or a restart)
+export const TS_SPOOL_CORRUPT_RECORDS = 24; // torn or corrupt records found at start, never replayed
+export const TS_SPOOL_DROPPED_BATCHES = 25; // unacked batches deleted by overflow policy drop-oldest
+export const TS_SPOOL_DROPPED_TICKS = 26;
+export const TS_SPOOL_WRITE_ERRORS = 27; // failed writes (full disk and others)
+export const TS_SPOOL_FAILING = 28; // 1 while writes fail and batches are held in memory
+export const TS_SPOOL_DISK_BYTES = 29; // bytes of the segment files
+export const TS_SPOOL_RECOVERED_BATCHES = 30; // unacked batches found on disk at start
+export const TS_FIELDS = 32;
 
 export function createTransportStats(): Float64Array {
   return new Float64Array(new SharedArrayBuffer(TS_FIELDS * 8));
