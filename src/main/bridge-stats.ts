@@ -3,7 +3,8 @@ import {
   LS_ACCEPTED, LS_BATCHES, LS_HEADER, LS_REJECTED, LS_SYM_ACCEPTED, LS_SYM_FIELDS, LS_SYM_REASON0,
   LS_SYM_REJECTED, LS_TICKS_IN, TS_BATCHES_ACKED, TS_BATCHES_SENT, TS_BYTES_SENT, TS_CONNECTED,
   TS_ENDPOINT_INDEX, TS_LAST_ACKED_SEQ, TS_PENDING_TICKS, TS_RECONNECTS, TS_TICKS_ACKED, TS_TICKS_SENT,
-  TS_UNACKED_BATCHES,
+  TS_UNACKED_BATCHES, TS_FAILBACKS, TS_FAILOVERS, TS_LAST_FAILOVER_MS, TS_LINK_DOWN_SINCE, TS_LINK_TIMEOUTS,
+  TS_LONGEST_FAILOVER_MS,
 } from '../shared/lanes.js';
 import { REASON_COUNT, REASON_NAMES } from '../shared/ring-layout.js';
 import type { Bridge } from './bridge.js';
@@ -45,6 +46,19 @@ export interface BridgeStats {
     last_acked_sequence: number;
     reconnects: number;
     last_error: string;
+    /** Position of `endpoint` in backend.endpoints: 0 is the primary. */
+    endpoint_index: number;
+    /** Links that opened on another endpoint than the one lost. */
+    failovers: number;
+    /** Clean switches from a backup back to the primary. */
+    failbacks: number;
+    /** From a link's loss to the first ack on the next endpoint, ms: the last and the longest. */
+    last_failover_ms: number;
+    longest_failover_ms: number;
+    /** Links declared dead because nothing arrived within transport.linkTimeoutMs. */
+    link_timeouts: number;
+    /** Date.now() when the link went down; 0 while it is open. */
+    down_since: number;
   };
 }
 
@@ -101,6 +115,13 @@ export function collectStats(bridge: Bridge): BridgeStats {
       last_acked_sequence: t[TS_LAST_ACKED_SEQ],
       reconnects: t[TS_RECONNECTS],
       last_error: bridge.linkState.lastError,
+      endpoint_index: t[TS_ENDPOINT_INDEX],
+      failovers: t[TS_FAILOVERS],
+      failbacks: t[TS_FAILBACKS],
+      last_failover_ms: Math.round(t[TS_LAST_FAILOVER_MS]),
+      longest_failover_ms: Math.round(t[TS_LONGEST_FAILOVER_MS]),
+      link_timeouts: t[TS_LINK_TIMEOUTS],
+      down_since: t[TS_LINK_DOWN_SINCE],
     },
   };
 }

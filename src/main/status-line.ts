@@ -1,4 +1,5 @@
 /** The one-line status the demo and `start` print every second, from two stats snapshots. */
+import { endpointRole } from '../shared/link-events.js';
 import type { BridgeStats } from './bridge-stats.js';
 
 export function statusLine(now: BridgeStats, prev: BridgeStats, intervalMs: number, extra = ''): string {
@@ -13,9 +14,20 @@ export function statusLine(now: BridgeStats, prev: BridgeStats, intervalMs: numb
     `sent ${rate(t.ticks_sent, prev.transport.ticks_sent)}/s in ${rate(t.batches_sent, prev.transport.batches_sent)} batch/s`,
     `acked ${t.ticks_acked}`,
     `unacked ${t.unacked_batches}`,
-    `link ${t.connected ? t.endpoint : 'down'}`,
+    linkStatus(now),
     extra,
   ].filter(Boolean).join(' | ');
+}
+
+/** `link primary ws://…`, `link backup 1 ws://… (failovers 1)`, `link down 2.3s (was primary ws://…)`. */
+export function linkStatus(s: BridgeStats, nowMs = Date.now()): string {
+  const t = s.transport;
+  const where = `${endpointRole(t.endpoint_index)} ${t.endpoint}`;
+  const counts = [t.failovers > 0 ? `failovers ${t.failovers}, longest ${t.longest_failover_ms} ms` : '', t.failbacks > 0 ? `failbacks ${t.failbacks}` : '']
+    .filter(Boolean).join(', ');
+  if (t.connected) return `link ${where}${counts ? ` (${counts})` : ''}`;
+  const down = t.down_since > 0 ? ` ${((nowMs - t.down_since) / 1000).toFixed(1)}s` : '';
+  return `link down${down}${t.down_since > 0 ? ` (was ${where})` : ''}`;
 }
 
 /**

@@ -60,6 +60,13 @@ export const TS_ENDPOINT_INDEX = 7;
 export const TS_RECONNECTS = 8;
 export const TS_LAST_ACKED_SEQ = 9;
 export const TS_PENDING_TICKS = 10; // drained from the rings, not yet in a sealed batch
+// Endpoints and liveness (src/workers/link-monitor.ts).
+export const TS_FAILOVERS = 11; // links that opened on another endpoint than the one lost
+export const TS_FAILBACKS = 12; // clean switches from a backup back to the primary
+export const TS_LAST_FAILOVER_MS = 13; // loss of the link to the first ack on the next endpoint
+export const TS_LONGEST_FAILOVER_MS = 14;
+export const TS_LINK_TIMEOUTS = 15; // links declared dead because nothing arrived for linkTimeoutMs
+export const TS_LINK_DOWN_SINCE = 16; // Date.now() when the link was lost; 0 while open
 // The durable spool (src/workers/spool/disk-spool.ts).
 export const TS_SPOOL_BYTES = 20; // unacked bytes in the spool
 export const TS_SPOOL_BATCHES = 21; // unacked batches in the spool

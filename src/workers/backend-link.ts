@@ -1,9 +1,21 @@
 /**
  * The WebSocket link to the backend: an ordered list of endpoints (primary first), JWT in the
- * Authorization header, ping/pong liveness, reconnect with exponential backoff and full jitter,
- * moving to the next endpoint when one fails.
+ * Authorization header, liveness both ways, reconnect with exponential backoff and full jitter,
+ * failover to the next endpoint, and fail-back to the primary once it has been healthy for a while.
  *
- *   connecting ──open──► open ──close/error/silent──► waiting(backoff) ──► connecting (next endpoint)
+ *                 ┌────────────── lost (close, error, or silent for linkTimeoutMs) ─────────────┐
+ *                 ▼                                                                              │
+ *   backoff(full jitter) ──► connecting endpoint i ──open──► open on i ──────────────────────────┤
+ *      ▲  next endpoint            │ failed                      │ i > 0: probe the primary       │
+ *      └───────────────────────────┘                             ▼ with a side connection         │
+ *                                                  probe healthy for failbackAfterMs ──► close i  │
+ *                                                  cleanly, promote the probe: open on 0 ─────────┘
+ *
+ * Liveness: every heartbeatIntervalMs the client sends an Envelope{Heartbeat} (built by the
+ * transport) and a WebSocket ping; the backend sends its own Heartbeat envelopes and acks. Anything
+ * that arrives — a message, a pong, a ping — proves the link alive; a link (or probe) that has been
+ * silent for linkTimeoutMs is terminated. A killed backend closes TCP at once; a hung one (stopped,
+ * deadlocked, or behind a dead network path that keeps TCP open) is caught by that timeout.
  *
  * The tick encoding is negotiated in the upgrade as a WebSocket subprotocol (docs/protocol.md,
  * section 2): the client offers `transport.encoding`'s list in order of preference, the backend
@@ -13,24 +25,57 @@
  */
 import WebSocket from 'ws';
 import { ENCODING_SUBPROTOCOLS, type TransportEncoding, type WireEncoding } from '../shared/config.js';
+import type { LinkCloseCause, LinkOpenKind } from '../shared/link-events.js';
 
 export interface BackendLinkOptions {
   endpoints: readonly string[];
   jwt: string;
+  /** How often a Heartbeat envelope and a ping go out on the link (and the probe). */
   heartbeatIntervalMs: number;
+  /** A link or probe that has received nothing for this long is dead; default 3 × heartbeatIntervalMs. */
+  linkTimeoutMs?: number;
+  /** The WebSocket handshake must complete within this; default 5000. */
+  connectTimeoutMs?: number;
+  /** Fail back to the primary after a probe of it has been healthy this long; default 3000. */
+  failbackAfterMs?: number;
   reconnectMinMs: number;
   reconnectMaxMs: number;
   /** Which tick encodings to offer; default `auto` (columnar, then row). */
   encoding?: TransportEncoding;
 }
 
+export type { LinkOpenKind } from '../shared/link-events.js';
+
+export interface LinkOpenInfo {
+  kind: LinkOpenKind;
+  /** The endpoint of the previous link, -1 before the first. */
+  previousIndex: number;
+  /**
+   * performance.now() when the previous link was lost: its close, or for a silent link the last
+   * moment anything arrived on it. NaN for the first link and for a fail-back (nothing was lost).
+   */
+  lostAt: number;
+  /** From lostAt to this open (for a fail-back: the clean switch-over), ms. */
+  downtimeMs: number;
+}
+
+export interface LinkCloseInfo {
+  cause: LinkCloseCause;
+  /** How long the link had been open, ms. */
+  openMs: number;
+}
+
 export interface BackendLinkEvents {
-  /** The link is open and speaks `encoding`. */
-  onOpen(endpointIndex: number, encoding: WireEncoding): void;
+  /** The link is open on `endpointIndex` and speaks `encoding`: send every unacked batch, in order. */
+  onOpen(endpointIndex: number, encoding: WireEncoding, info: LinkOpenInfo): void;
   onMessage(data: Uint8Array): void;
-  onClose(endpointIndex: number, reason: string): void;
+  onClose(endpointIndex: number, reason: string, info: LinkCloseInfo): void;
   /** The backend and the `columnar` setting cannot agree on an encoding (the link keeps retrying). */
   onEncodingRefused?(endpointIndex: number, reason: string): void;
+  /** The Envelope{Heartbeat} to send now; without it only WebSocket pings go out. */
+  heartbeatFrame?(): Uint8Array;
+  /** The fail-back probe of the primary opened, or failed (with the reason). For logs and tests. */
+  onProbe?(state: 'open' | 'failed', reason?: string): void;
 }
 
 /** The subprotocols offered for each setting, most preferred first. */
@@ -45,50 +90,96 @@ export function negotiatedEncoding(protocol: string): WireEncoding {
   return protocol === ENCODING_SUBPROTOCOLS.columnar ? 'columnar' : 'row';
 }
 
+/** Full jitter (uniform in [0, min(max, min·2^attempt)]): clients that lost the same backend spread out. */
+export function backoffDelayMs(attempt: number, minMs: number, maxMs: number, random: () => number = Math.random): number {
+  return random() * Math.min(maxMs, minMs * 2 ** Math.min(attempt, 30));
+}
+
 const NO_SUBPROTOCOL = 'Server sent no subprotocol';
+/** A clean fail-back waits this long for the backup to finish the close handshake, then cuts it. */
+const SWITCH_CLOSE_TIMEOUT_MS = 1000;
+
+/** One WebSocket to one endpoint: the link itself, or the probe of the primary. */
+interface Conn {
+  ws: WebSocket;
+  index: number;
+  opened: boolean;
+  openedAt: number;
+  lastHeardAt: number;
+  /** Why it ended, when we ended it or an error said so. */
+  reason: string;
+  cause: LinkCloseInfo['cause'];
+}
 
 export class BackendLink {
-  private ws: WebSocket | null = null;
+  private main: Conn | null = null;
+  private probe: Conn | null = null;
+  /** The backup being closed during a fail-back; its late acks still count. */
+  private retiring: Conn | null = null;
   private endpointIndex = 0;
   private attempt = 0;
+  private probeAttempt = 0;
   private stopped = false;
   private heartbeat: NodeJS.Timeout | null = null;
+  private lastTickAt = 0;
   private reconnectTimer: NodeJS.Timeout | null = null;
-  private awaitingPong = false;
-  /** The next connect offers no subprotocol: the endpoint just answered an offer with none. */
-  private offerNothing = false;
+  private probeTimer: NodeJS.Timeout | null = null;
+  /** Endpoints that answered our last offer with no subprotocol: the next dial offers nothing. */
+  private readonly offerNothing = new Set<number>();
+  private everOpened = false;
+  private lostAt = Number.NaN;
+  private lostIndex = -1;
+  private readonly linkTimeoutMs: number;
+  private readonly failbackAfterMs: number;
   reconnects = 0;
+  /** Links declared dead because nothing arrived within linkTimeoutMs. */
+  timeouts = 0;
   /** The encoding of the open link (row until one opens). */
   encoding: WireEncoding = 'row';
 
-  constructor(private readonly options: BackendLinkOptions, private readonly events: BackendLinkEvents) {}
-
-  get isOpen(): boolean {
-    return this.ws !== null && this.ws.readyState === WebSocket.OPEN;
+  constructor(private readonly options: BackendLinkOptions, private readonly events: BackendLinkEvents) {
+    this.linkTimeoutMs = options.linkTimeoutMs ?? options.heartbeatIntervalMs * 3;
+    this.failbackAfterMs = options.failbackAfterMs ?? 3000;
   }
 
+  get isOpen(): boolean {
+    return this.main !== null && this.main.opened && this.main.ws.readyState === WebSocket.OPEN;
+  }
+
+  /** The endpoint the link is on, or is trying. */
   get currentEndpoint(): number {
     return this.endpointIndex;
   }
 
+  /** True while a side connection to the primary is open and being watched for fail-back. */
+  get probing(): boolean {
+    return this.probe !== null && this.probe.opened;
+  }
+
   /** Bytes queued in the socket but not yet written: the transport's send-side backpressure. */
   get bufferedAmount(): number {
-    return this.ws?.bufferedAmount ?? 0;
+    return this.main?.ws.bufferedAmount ?? 0;
   }
 
   start(): void {
+    this.lastTickAt = performance.now();
+    this.heartbeat = setInterval(() => this.tick(), this.options.heartbeatIntervalMs);
     this.connect();
   }
 
+  /** Sends on the open link; dropped while none is open (unacked batches go again on the next open). */
   send(bytes: Uint8Array): void {
-    this.ws?.send(bytes, { binary: true });
+    if (this.isOpen) this.main!.ws.send(bytes, { binary: true });
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
-    this.stopHeartbeat();
-    const ws = this.ws;
+    if (this.probeTimer) clearTimeout(this.probeTimer);
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.probe?.ws.terminate();
+    this.retiring?.ws.terminate();
+    const ws = this.main?.ws;
     if (!ws || ws.readyState === WebSocket.CLOSED) return;
     await new Promise<void>((resolve) => {
       const t = setTimeout(() => { ws.terminate(); resolve(); }, 1000);
@@ -97,78 +188,210 @@ export class BackendLink {
     });
   }
 
-  private connect(): void {
-    if (this.stopped) return;
-    const url = this.options.endpoints[this.endpointIndex];
+  private dial(index: number): WebSocket {
     const setting = this.options.encoding ?? 'auto';
-    const protocols = this.offerNothing ? [] : offeredSubprotocols(setting);
-    this.offerNothing = false;
+    const protocols = this.offerNothing.delete(index) ? [] : offeredSubprotocols(setting);
+    const url = this.options.endpoints[index];
     const ws = new WebSocket(url, protocols, {
       headers: { Authorization: `Bearer ${this.options.jwt}` },
       perMessageDeflate: false,
-      handshakeTimeout: 5000,
+      handshakeTimeout: this.options.connectTimeoutMs ?? 5000,
     });
-    this.ws = ws;
-    let opened = false;
-    ws.on('open', () => {
-      opened = true;
-      this.attempt = 0;
-      this.encoding = negotiatedEncoding(ws.protocol);
-      this.startHeartbeat(ws);
-      this.events.onOpen(this.endpointIndex, this.encoding);
-    });
-    ws.on('message', (data: Buffer, isBinary: boolean) => {
-      if (isBinary) this.events.onMessage(data);
-    });
-    ws.on('pong', () => { this.awaitingPong = false; });
     ws.on('unexpected-response', (_req, res) => {
       ws.emit('error', new Error(`backend ${url} refused the upgrade: HTTP ${res.statusCode}`));
       res.resume();
     });
-    let reason = '';
-    ws.on('error', (err) => { reason = err.message; });
-    ws.on('close', (code) => {
-      this.stopHeartbeat();
-      if (this.ws === ws) this.ws = null;
-      if (opened) this.events.onClose(this.endpointIndex, reason || `closed with code ${code}`);
+    return ws;
+  }
+
+  private newConn(index: number): Conn {
+    const conn: Conn = { ws: this.dial(index), index, opened: false, openedAt: 0, lastHeardAt: 0, reason: '', cause: 'closed' };
+    const heard = () => { conn.lastHeardAt = performance.now(); };
+    conn.ws.on('pong', heard);
+    conn.ws.on('ping', heard);
+    conn.ws.on('error', (err) => {
+      if (conn.reason === '') { conn.reason = err.message; conn.cause = 'error'; }
+    });
+    conn.ws.on('message', (data: Buffer, isBinary: boolean) => {
+      heard();
+      // The probe's traffic is the primary's heartbeats: proof of life, nothing for the transport.
+      if (isBinary && conn !== this.probe) this.events.onMessage(data);
+    });
+    return conn;
+  }
+
+  private connect(): void {
+    if (this.stopped) return;
+    const index = this.endpointIndex;
+    const conn = this.newConn(index);
+    this.main = conn;
+    conn.ws.on('open', () => {
+      const now = performance.now();
+      conn.opened = true;
+      conn.openedAt = now;
+      conn.lastHeardAt = now;
+      this.attempt = 0;
+      this.encoding = negotiatedEncoding(conn.ws.protocol);
+      const kind: LinkOpenKind = !this.everOpened ? 'connect' : this.lostIndex === index ? 'reconnect' : 'failover';
+      const info: LinkOpenInfo = { kind, previousIndex: this.lostIndex, lostAt: this.lostAt, downtimeMs: this.everOpened ? now - this.lostAt : 0 };
+      this.everOpened = true;
+      this.events.onOpen(index, this.encoding, info);
+      if (index !== 0) this.scheduleProbe(0);
+    });
+    conn.ws.on('close', (code) => {
+      if (this.main !== conn) return; // promoted away or replaced: handled where that happened
+      this.main = null;
+      if (conn.opened) this.lost(conn, code);
       if (this.stopped) return;
-      if (!opened && reason === NO_SUBPROTOCOL) {
-        if (setting !== 'columnar') {
+      if (!conn.opened && conn.reason === NO_SUBPROTOCOL) {
+        if ((this.options.encoding ?? 'auto') !== 'columnar') {
           // A backend without subprotocols speaks row: ask again, offering nothing, at once.
-          this.offerNothing = true;
+          this.offerNothing.add(index);
           this.reconnectTimer = setTimeout(() => this.connect(), 0);
           return;
         }
-        this.events.onEncodingRefused?.(this.endpointIndex,
-          `backend ${url} does not negotiate ${ENCODING_SUBPROTOCOLS.columnar} and transport.encoding is "columnar"`);
+        this.events.onEncodingRefused?.(index,
+          `backend ${this.options.endpoints[index]} does not negotiate ${ENCODING_SUBPROTOCOLS.columnar} and transport.encoding is "columnar"`);
       }
-      // Next endpoint on failure; a link that was open retries the same list from the primary.
-      this.endpointIndex = opened ? 0 : (this.endpointIndex + 1) % this.options.endpoints.length;
+      // On failure, the next endpoint: after the last one, the primary again.
+      this.endpointIndex = (index + 1) % this.options.endpoints.length;
       this.scheduleReconnect();
     });
   }
 
+  /** The open link `conn` is gone: note when, tell the transport, stop probing. */
+  private lost(conn: Conn, code: number): void {
+    const now = performance.now();
+    this.lostAt = conn.cause === 'timeout' ? conn.lastHeardAt : now;
+    this.lostIndex = conn.index;
+    this.cancelProbe();
+    this.events.onClose(conn.index, conn.reason || `closed with code ${code}`, { cause: conn.cause, openMs: now - conn.openedAt });
+  }
+
   private scheduleReconnect(): void {
-    const { reconnectMinMs, reconnectMaxMs } = this.options;
-    const ceiling = Math.min(reconnectMaxMs, reconnectMinMs * 2 ** Math.min(this.attempt, 16));
-    const delay = reconnectMinMs + Math.random() * Math.max(0, ceiling - reconnectMinMs);
+    const delay = backoffDelayMs(this.attempt, this.options.reconnectMinMs, this.options.reconnectMaxMs);
     this.attempt++;
     this.reconnects++;
     this.reconnectTimer = setTimeout(() => this.connect(), delay);
   }
 
-  private startHeartbeat(ws: WebSocket): void {
-    this.awaitingPong = false;
-    this.heartbeat = setInterval(() => {
-      // No pong since the last ping: the link is dead or silent; drop it and reconnect.
-      if (this.awaitingPong) { ws.terminate(); return; }
-      this.awaitingPong = true;
-      ws.ping();
-    }, this.options.heartbeatIntervalMs);
+  /** Heartbeats out, silence in: runs every heartbeatIntervalMs for the link and the probe. */
+  private tick(): void {
+    if (this.stopped) return;
+    const now = performance.now();
+    // A timer that fires late means this thread was busy, and whatever arrived meanwhile is still
+    // queued behind this callback: judge silence on the next tick, once it has been read.
+    const stalled = now - this.lastTickAt > 2 * this.options.heartbeatIntervalMs;
+    this.lastTickAt = now;
+    for (const conn of [this.main, this.probe]) {
+      if (conn === null || !conn.opened || conn.ws.readyState !== WebSocket.OPEN) continue;
+      if (!stalled && now - conn.lastHeardAt > this.linkTimeoutMs) {
+        conn.reason = `nothing received for ${Math.round(now - conn.lastHeardAt)} ms (transport.linkTimeoutMs ${this.linkTimeoutMs})`;
+        conn.cause = 'timeout';
+        if (conn === this.main) this.timeouts++;
+        conn.ws.terminate();
+        continue;
+      }
+      const frame = this.events.heartbeatFrame?.();
+      if (frame) conn.ws.send(frame, { binary: true });
+      conn.ws.ping();
+    }
+    const p = this.probe;
+    if (p !== null && p.opened && p.ws.readyState === WebSocket.OPEN && now - p.openedAt >= this.failbackAfterMs
+      && this.retiring === null && this.isOpen) {
+      this.failBack();
+    }
   }
 
-  private stopHeartbeat(): void {
-    if (this.heartbeat) clearInterval(this.heartbeat);
-    this.heartbeat = null;
+  private scheduleProbe(delayMs: number): void {
+    if (this.stopped || this.probeTimer !== null || this.probe !== null) return;
+    this.probeTimer = setTimeout(() => {
+      this.probeTimer = null;
+      if (this.stopped || !this.isOpen || this.endpointIndex === 0) return;
+      this.startProbe();
+    }, delayMs);
+  }
+
+  private startProbe(): void {
+    const conn = this.newConn(0);
+    this.probe = conn;
+    conn.ws.on('open', () => {
+      conn.opened = true;
+      conn.openedAt = performance.now();
+      conn.lastHeardAt = conn.openedAt;
+      this.events.onProbe?.('open');
+    });
+    conn.ws.on('close', (code) => {
+      if (this.probe !== conn) return;
+      this.probe = null;
+      if (this.stopped || !this.isOpen || this.endpointIndex === 0) return;
+      if (conn.reason === NO_SUBPROTOCOL && (this.options.encoding ?? 'auto') !== 'columnar') {
+        this.offerNothing.add(0);
+        this.scheduleProbe(0);
+        return;
+      }
+      this.events.onProbe?.('failed', conn.reason || `closed with code ${code}`);
+      this.scheduleProbe(backoffDelayMs(this.probeAttempt++, this.options.reconnectMinMs, this.options.reconnectMaxMs)
+        + this.options.reconnectMinMs);
+    });
+  }
+
+  private cancelProbe(): void {
+    if (this.probeTimer) clearTimeout(this.probeTimer);
+    this.probeTimer = null;
+    const p = this.probe;
+    this.probe = null;
+    p?.ws.terminate();
+  }
+
+  /**
+   * Switches from the backup to the healthy primary. The backup is closed with a close handshake
+   * first: the backend reads frames in order, so once its close arrives it has processed (and
+   * acked) everything we sent it, and no batch is in two backends' hands at once. Then the probe
+   * becomes the link and the transport re-sends whatever is still unacked, in order.
+   */
+  private failBack(): void {
+    const old = this.main!;
+    const started = performance.now();
+    this.retiring = old;
+    this.main = null;
+    let done = false;
+    const promote = () => {
+      if (done) return;
+      done = true;
+      clearTimeout(cut);
+      this.retiring = null;
+      if (this.stopped) return;
+      const probe = this.probe;
+      this.probe = null;
+      if (probe === null || probe.ws.readyState !== WebSocket.OPEN) {
+        // The primary went away during the switch: an ordinary loss of the backup link.
+        probe?.ws.terminate();
+        old.reason = 'fail-back aborted: the primary closed during the switch';
+        this.lost(old, 1000);
+        this.endpointIndex = 0;
+        this.scheduleReconnect();
+        return;
+      }
+      this.main = probe;
+      this.endpointIndex = 0;
+      this.probeAttempt = 0;
+      this.attempt = 0;
+      this.encoding = negotiatedEncoding(probe.ws.protocol);
+      probe.ws.on('close', (code) => {
+        if (this.main !== probe) return;
+        this.main = null;
+        this.lost(probe, code);
+        if (this.stopped) return;
+        this.endpointIndex = 1 % this.options.endpoints.length;
+        this.scheduleReconnect();
+      });
+      this.lostIndex = old.index;
+      this.lostAt = Number.NaN;
+      this.events.onOpen(0, this.encoding, { kind: 'failback', previousIndex: old.index, lostAt: Number.NaN, downtimeMs: performance.now() - started });
+    };
+    const cut = setTimeout(() => { old.ws.terminate(); }, SWITCH_CLOSE_TIMEOUT_MS);
+    old.ws.once('close', promote);
+    old.ws.close(1000, 'fail-back to the primary');
   }
 }
