@@ -95,12 +95,21 @@ const BAD = {
 const spec = (name, digits, stops) => ({
   name, digits, point: digits === 3 ? 0.001 : 0.00001, contract_size: 100000, volume_min: 0.01, volume_step: 0.01,
   volume_max: 100, stops_level: stops, freeze_level: 0, filling_modes: 3,
+  // for commands: prices are multiples of tick_size; SYMBOL_TRADE_MODE_FULL (4); market execution (2);
+  // SYMBOL_ORDER_MODE: every order kind (1|2|4|8|16|32|64); SYMBOL_EXPIRATION_MODE: GTC, day, specified (1|2|4)
+  tick_size: digits === 3 ? 0.001 : 0.00001, trade_mode: 4, execution_mode: 2, order_modes: 127, expiration_modes: 7,
 });
+// A command in doubt is matched by the comment the bridge put on its order: `cm5:` + its ref.
+const COMMAND_ID = '7f3c9a2e-5b1d-4e8a-9c6f-0d2b4a6e8f10';
+const MAGIC = 5350001;
 const JSON_MESSAGES = {
   'hello.json': ['EA -> bridge, first frame', {
     type: 'hello', protocol: 1, token: 'fixture-token-0123',
-    ea: { name: 'ClientMT5', version: '1.0.0' },
-    account: { login: '51234567', server: 'SimBroker-Demo', company: 'Simulated Broker Ltd', currency: 'USD', leverage: 100, trade_mode: 0 },
+    ea: { name: 'ClientMT5', version: '1.0.0', magic: MAGIC, run_id: '1718013590-4021' },
+    account: {
+      login: '51234567', server: 'SimBroker-Demo', company: 'Simulated Broker Ltd', currency: 'USD', leverage: 100, trade_mode: 0,
+      margin_mode: 2,
+    },
     server_time_offset_s: OFFSET_S,
     symbols: [spec('EURUSD', 5, 0), spec('USDJPY', 3, 10)],
   }],
@@ -122,6 +131,66 @@ const JSON_MESSAGES = {
   }],
   'error.json': ['either direction: what was wrong with what the peer sent', {
     type: 'error', code: 'EA_BAD_FRAME', message: 'frame of 178 bytes for 3 ticks, expected 188 (60-byte MqlTick records)',
+  }],
+  // ── trading half ──
+  'command-open.json': ['bridge -> EA: open 0.10 lot EURUSD at market with SL/TP, at most 10 points of slippage, valid until 08:00:30 UTC', {
+    type: 'command', command_id: COMMAND_ID, kind: 'open', symbol: 'EURUSD', symbol_id: EURUSD_ID, order_type: 'buy',
+    volume: 0.1, price: 0, sl: 1.07312, tp: 1.07912, deviation_points: 10, expires_at_ms: 1718006430000,
+    order_expiration_ms: 0, ticket: '', magic: MAGIC, comment: 'cm5:1042',
+  }],
+  'command-close.json': ['bridge -> EA: close 0.05 lot of position 5012345678901 (a partial close; 0 closes it all)', {
+    type: 'command', command_id: 'c1d2e3f4-0000-4000-8000-000000000002', kind: 'close', symbol: 'EURUSD', symbol_id: EURUSD_ID,
+    order_type: '', volume: 0.05, price: 0, sl: 0, tp: 0, deviation_points: 10, expires_at_ms: 1718006460000,
+    order_expiration_ms: 0, ticket: '5012345678901', magic: MAGIC, comment: 'cm5:1043',
+  }],
+  'execution-received.json': ['EA -> bridge: the first stage of every command', {
+    type: 'execution', command_id: COMMAND_ID, stage: 'received', source: 'ea', retcode: 0, retcode_text: '', reason: '',
+    symbol: 'EURUSD', ticket: '', order: '', deal: '', volume: 0, price: 0, requested_volume: 0.1, requested_price: 0,
+    sl: 1.07312, tp: 1.07912, filling: '', time_msc: 1718013601520, replay: false,
+  }],
+  'execution-filled.json': ['EA -> bridge: final, the whole volume filled 2 points above the requested price (deal from OnTradeTransaction)', {
+    type: 'execution', command_id: COMMAND_ID, stage: 'filled', source: 'server', retcode: 10009, retcode_text: 'Request executed',
+    reason: '', symbol: 'EURUSD', ticket: '5012345678901', order: '5012345678901', deal: '4012345678902', volume: 0.1,
+    price: 1.07524, requested_volume: 0.1, requested_price: 1.07522, sl: 1.07312, tp: 1.07912, filling: 'fok',
+    time_msc: 1718013601587, replay: false,
+  }],
+  'execution-rejected.json': ['EA -> bridge: final, the trade server refused (requote, 10004)', {
+    type: 'execution', command_id: COMMAND_ID, stage: 'rejected', source: 'server', retcode: 10004, retcode_text: 'Requote',
+    reason: '', symbol: 'EURUSD', ticket: '', order: '', deal: '', volume: 0, price: 0, requested_volume: 0.1,
+    requested_price: 1.07522, sl: 1.07312, tp: 1.07912, filling: 'fok', time_msc: 1718013601590, replay: false,
+  }],
+  'execution-ea-rejected.json': ['EA -> bridge: final, refused by the EA before the trade server (volume above the symbol maximum)', {
+    type: 'execution', command_id: COMMAND_ID, stage: 'rejected', source: 'ea', retcode: 10014, retcode_text: 'volume 250 above SYMBOL_VOLUME_MAX 100',
+    reason: 'EA_INVALID_VOLUME', symbol: 'EURUSD', ticket: '', order: '', deal: '', volume: 0, price: 0, requested_volume: 250,
+    requested_price: 0, sl: 1.07312, tp: 1.07912, filling: '', time_msc: 1718013601521, replay: false,
+  }],
+  'account.json': ['EA -> bridge: the account, at each welcome, on change (at most 1/s) and every 60 s', {
+    type: 'account', time_msc: 1718013601600, login: '51234567', server: 'SimBroker-Demo', company: 'Simulated Broker Ltd',
+    currency: 'USD', leverage: 100, trade_mode: 0, margin_mode: 2, balance: 10000, equity: 9998.4, profit: -1.6,
+    margin: 107.52, margin_free: 9890.88, margin_level: 9299.11, trade_allowed: true,
+  }],
+  'positions.json': ['EA -> bridge: every open position and pending order, at each welcome, on change and every 60 s', {
+    type: 'positions', time_msc: 1718013601600,
+    positions: [{
+      ticket: '5012345678901', identifier: '5012345678901', symbol: 'EURUSD', type: 'buy', volume: 0.1, price_open: 1.07524,
+      price_current: 1.07508, sl: 1.07312, tp: 1.07912, profit: -1.6, swap: 0, time_msc: 1718013601587, magic: MAGIC,
+      comment: 'cm5:1042',
+    }],
+    orders: [{
+      ticket: '5012345678950', symbol: 'USDJPY', type: 'sell_limit', volume: 0.2, price: 157.5, sl: 158, tp: 156.5,
+      time_setup_msc: 1718013590000, expiration_msc: 0, magic: MAGIC, comment: 'cm5:1040',
+    }],
+  }],
+  'deals.json': ['EA -> bridge: deals of the EA (its magic, or a `cm5:` comment) in [from_msc, to_msc], answering sync 7', {
+    type: 'deals', sync_id: '7', from_msc: 1718013000000, to_msc: 1718013602000, unknown_command_ids: ['c1d2e3f4-0000-4000-8000-000000000002'],
+    deals: [{
+      ticket: '4012345678902', order: '5012345678901', position: '5012345678901', symbol: 'EURUSD', type: 'buy', entry: 'in',
+      volume: 0.1, price: 1.07524, profit: 0, swap: 0, commission: -0.35, time_msc: 1718013601587, magic: MAGIC,
+      comment: 'cm5:1042', reason: 'expert',
+    }],
+  }],
+  'sync.json': ['bridge -> EA: after a reconnect with commands in doubt: replay what you know of these, and list deals since 07:50 UTC', {
+    type: 'sync', sync_id: '7', command_ids: [COMMAND_ID, 'c1d2e3f4-0000-4000-8000-000000000002'], deals_from_ms: 1718005800000,
   }],
 };
 

@@ -79,15 +79,18 @@ export function resolveEaSimOptions(options: EaSimOptions): ResolvedEaSimOptions
   };
 }
 
+/** The simulated EA's magic number (what a real EA takes from its InpMagic input). */
+export const EA_SIM_MAGIC = 5350001;
+
 export function helloMessage(o: ResolvedEaSimOptions, profiles: readonly SymbolProfile[]): HelloMessage {
   return {
     type: 'hello',
     protocol: PROTOCOL_VERSION,
     token: o.token,
-    ea: { name: 'client-mt5 ea-sim', version: '1.0.0' },
+    ea: { name: 'client-mt5 ea-sim', version: '1.0.0', magic: EA_SIM_MAGIC, run_id: `${Date.now()}-${process.pid}` },
     account: {
       login: '51234567', server: 'SimBroker-Demo', company: 'Simulated Broker Ltd', currency: 'USD',
-      leverage: 100, trade_mode: 0, ...o.account,
+      leverage: 100, trade_mode: 0, margin_mode: 2, ...o.account,
     },
     server_time_offset_s: o.serverOffsetS,
     symbols: profiles.map(symbolSpec),

@@ -108,5 +108,10 @@ export function symbolSpec(p: SymbolProfile): EaSymbolSpec {
     stops_level: p.digits === 3 ? 10 : 0,
     freeze_level: 0,
     filling_modes: FILLING_FOK | FILLING_IOC,
+    tick_size: p.point,
+    trade_mode: 4, // SYMBOL_TRADE_MODE_FULL
+    execution_mode: 2, // SYMBOL_TRADE_EXECUTION_MARKET
+    order_modes: 127, // market, limit, stop, stop limit, SL, TP, close by
+    expiration_modes: 7, // GTC, day, specified
   };
 }

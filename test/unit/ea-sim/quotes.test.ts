@@ -46,6 +46,7 @@ describe('symbols', () => {
     expect(symbolSpec(p[0])).toEqual({
       name: 'EURUSD', digits: 5, point: 0.00001, contract_size: 100000, volume_min: 0.01, volume_step: 0.01, volume_max: 100,
       stops_level: 0, freeze_level: 0, filling_modes: 3,
+      tick_size: 0.00001, trade_mode: 4, execution_mode: 2, order_modes: 127, expiration_modes: 7,
     });
   });
 
