@@ -10,11 +10,10 @@ import { ENCODING_SUBPROTOCOLS, type WireEncoding } from '../shared/config.js';
 export const ALL_BACKEND_ENCODINGS: readonly WireEncoding[] = ['columnar', 'row'];
 
 /**
- * What a reference backend negotiates unless told otherwise (BackendOptions.encodings). Row only
- * for now: the demo's pipeline test decodes the backend's recording as `market_data` frames, so
- * columnar becomes the demo's default together with that test reading both payloads.
+ * What a reference backend negotiates unless told otherwise (BackendOptions.encodings): both, so
+ * a client on `auto` (the default) gets the column-packed form and a row-only client still works.
  */
-export const DEFAULT_BACKEND_ENCODINGS: readonly WireEncoding[] = ['row'];
+export const DEFAULT_BACKEND_ENCODINGS: readonly WireEncoding[] = ALL_BACKEND_ENCODINGS;
 
 export interface Negotiated {
   /** The subprotocol to answer with; '' for none. */

@@ -4,6 +4,9 @@
  * `--duration` a drain and a summary that says whether every accepted tick arrived exactly once.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseConfig } from '../shared/config.js';
 import { signJwt } from '../shared/jwt.js';
 import { Bridge } from './bridge.js';
@@ -22,6 +25,8 @@ export interface DemoOptions {
   record?: string;
   port: number;
   seed?: number;
+  /** transport.encoding; the schema names the allowed values when it is wrong. */
+  encoding?: string;
 }
 
 export interface DemoSummary {
@@ -66,10 +71,14 @@ export async function runDemo(o: DemoOptions): Promise<number> {
 
   const backend = new Child('backend', ['backend', '--port', '0', '--jwt-secret', secret, ...(o.record ? ['--record', o.record] : [])], { quiet: true });
   const ready = await backend.next<{ type: 'ready'; url: string }>('ready');
+  const spoolDir = mkdtempSync(join(tmpdir(), 'client-mt5-demo-spool-'));
   const config = parseConfig({
     workers: o.workers,
     eaLink: { port: o.port, token: eaToken },
     backend: { endpoints: [ready.url], jwt },
+    // A spool of its own: a demo's backend is new, and must not be replayed an earlier run's batches.
+    spool: { dir: spoolDir },
+    transport: o.encoding === undefined ? undefined : { encoding: o.encoding },
   });
   let fatal: Error | null = null;
   const bridge = await Bridge.start(config, createLogger('bridge'), { onFatal: (err) => { fatal = err; } });
@@ -100,6 +109,7 @@ export async function runDemo(o: DemoOptions): Promise<number> {
   await bridge.stop();
   await backend.stop();
   await sim.stop();
+  rmSync(spoolDir, { recursive: true, force: true });
 
   const summary = summarise(o, performance.now() - started, simFinal, b, be, drained);
   if (fatal) summary.checks_failed.push(`fatal: ${(fatal as Error).message}`);

@@ -18,6 +18,7 @@ const USAGE = `client-mt5 <command> [options]
                  --record FILE the backend records every frame it receives
                  --port N      EA link port (default 9000; 0 = any free port)
                  --seed N      seed of the simulated quotes
+                 --encoding E  tick encoding to the backend: auto (default), columnar or row
   start        the bridge: --config FILE [--workers N]   (what pm2 runs)
   backend      the reference backend: [--host H] [--port N] [--jwt-secret S] [--record FILE]
   ea-sim       the simulated EA (\`client-mt5 ea-sim --help\` lists every option):
@@ -43,7 +44,7 @@ export async function main(argv: string[]): Promise<number> {
         options: {
           duration: { type: 'string' }, json: { type: 'boolean', default: false }, rate: { type: 'string' },
           symbols: { type: 'string' }, workers: { type: 'string' }, 'invalid-rate': { type: 'string' },
-          record: { type: 'string' }, port: { type: 'string' }, seed: { type: 'string' },
+          record: { type: 'string' }, port: { type: 'string' }, seed: { type: 'string' }, encoding: { type: 'string' },
         },
       });
       const { runDemo } = await import('./demo.js');
@@ -57,6 +58,7 @@ export async function main(argv: string[]): Promise<number> {
         record: values.record,
         port: num('port', values.port, 9000),
         seed: values.seed === undefined ? undefined : num('seed', values.seed, 1),
+        encoding: values.encoding,
       });
     }
     case 'start': {

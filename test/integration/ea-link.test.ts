@@ -18,6 +18,7 @@ beforeAll(async () => {
     eaLink: { port: 0, token: TOKEN },
     // Nothing listens there: the transport keeps reconnecting in the background, which is fine here.
     backend: { endpoints: ['ws://127.0.0.1:9/api/v1/ws/mt5'], jwt: 'x' },
+    spool: { enabled: false }, // nothing here is about durability
   });
   bridge = await Bridge.start(config, (level, message) => { logs.push(`${level} ${message}`); });
 });

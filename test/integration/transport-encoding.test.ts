@@ -161,6 +161,7 @@ describe('pipeline in one process: simulated EA -> bridge -> reference backend, 
       eaLink: { port: 0, token },
       backend: { endpoints: [b.url], jwt: JWT },
       transport: { encoding },
+      spool: { enabled: false }, // a new backend per test: no batches of an earlier one
     });
     const bridge = await Bridge.start(config, () => {});
     cleanups.push(() => bridge.stop());
