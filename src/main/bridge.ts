@@ -25,6 +25,7 @@ import { EaLink } from './ea-link.js';
 import { Ingest } from './ingest.js';
 import type { Logger } from './log.js';
 import { SymbolRegistry } from './symbol-registry.js';
+import { readSpoolState, type SpoolCursor } from '../shared/spool-format.js';
 import { workerFile } from './worker-paths.js';
 
 export interface BridgeEvents {
@@ -59,7 +60,13 @@ export class Bridge {
     this.laneStats = Array.from({ length: lanes }, () => createLaneStats());
     const symbolTable = createSymbolTable();
     const symbolNames = createSymbolNames();
-    this.registry = new SymbolRegistry(config, symbolTable, symbolNames);
+    // What an earlier run holds durably: its symbols resume from there (docs/protocol.md, "Resume
+    // cursors"), read before the EA link listens so that the first welcome carries it.
+    const durable = config.spool.enabled ? readDurableCursors(config.spool.dir, log) : new Map<string, SpoolCursor>();
+    this.registry = new SymbolRegistry(config, symbolTable, symbolNames, durable);
+    this.registry.onDefine = (entry, d) => {
+      if (d !== undefined) this.ingest.seedCursor(entry.id, { time_msc: d.timeMsc, count_at_msc: d.countAtMsc });
+    };
     this.eaLink = new EaLink({
       ...config.eaLink,
       registry: this.registry,
@@ -156,7 +163,7 @@ export class Bridge {
       workerData: {
         outputs: this.outputs.map((r) => r.handle), doorbell: this.doorbell.buffer,
         symbolNames: this.tables.symbolNames, symbolTable: this.tables.symbolTable, stats: this.transportStats,
-        config: { transport: this.config.transport, backend: this.config.backend },
+        config: { transport: this.config.transport, backend: this.config.backend, spool: this.config.spool },
       },
     });
     this.watch(t, 'transport worker');
@@ -174,6 +181,9 @@ export class Bridge {
         this.log('warn', `backend error ${msg.code}: ${msg.message}`);
       } else if (msg.type === 'drained') {
         this.drainedResolve?.();
+      } else if (msg.type === 'log') {
+        const { level, message } = msg as unknown as { level: 'info' | 'warn' | 'error'; message: string };
+        this.log(level, message);
       } else if (msg.type === 'error' && msg.error) {
         this.fatal(fromWire(msg.error), 'transport worker');
       }
@@ -195,6 +205,20 @@ export class Bridge {
     if (this.events.onFatal) this.events.onFatal(err);
     else throw err;
   }
+}
+
+/** The spool's durable cursor table (empty when there is no spool yet); a damaged spool is fatal. */
+function readDurableCursors(dir: string, log: Logger): Map<string, SpoolCursor> {
+  let state;
+  try {
+    state = readSpoolState(dir);
+  } catch (err) {
+    throw new ClientMt5Error('SPOOL_UNREADABLE', `spool.dir ${dir}: ${(err as Error).message}`, { cause: err });
+  }
+  if (state.cursors.size > 0) {
+    log('info', `spool ${dir}: resuming ${state.cursors.size} symbol(s) from what an earlier run holds durably, batches continue after ${state.lastSequence}`);
+  }
+  return state.cursors;
 }
 
 function sleep(ms: number): Promise<void> {

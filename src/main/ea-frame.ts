@@ -9,10 +9,14 @@ import {
   MT_VOLUME, MT_VOLUME_REAL, PROTOCOL_VERSION, TICK_FLAGS_MASK,
 } from '../shared/protocol.js';
 import {
-  IN_F64_ASK, IN_F64_BID, IN_F64_CAPTURED_MS, IN_F64_LAST, IN_F64_RECV_MS, IN_F64_TIME_MSC, IN_F64_VOLUME,
-  IN_F64_VOLUME_REAL, IN_I32_FLAGS, IN_I32_SYMBOL,
+  IN_F64_ASK, IN_F64_BID, IN_F64_CAPTURED_MS, IN_F64_CURSOR_COUNT, IN_F64_CURSOR_MSC, IN_F64_LAST, IN_F64_RECV_MS,
+  IN_F64_TIME_MSC, IN_F64_VOLUME, IN_F64_VOLUME_REAL, IN_I32_FLAGS, IN_I32_SYMBOL,
 } from '../shared/ring-layout.js';
+import { MAX_SYMBOLS } from '../shared/lanes.js';
 import type { SpscRing } from '../shared/ring.js';
+
+/** Cursors of callers that do not keep them (tests, tools). */
+const SCRATCH_CURSORS = new Float64Array(MAX_SYMBOLS * 2);
 
 export class FrameReader {
   type = 0;
@@ -68,9 +72,11 @@ export class FrameReader {
   /**
    * Writes the frame's ticks into `ring` starting at its cursor (the caller checked claimable()
    * and publishes). Times move from the broker's server clock to UTC by `offsetMs`; flags are
-   * masked to the documented bits.
+   * masked to the documented bits. Each tick also carries the symbol's resume cursor just after it,
+   * advanced in `cursors` (laid out as in advanceCursor) over the ticks in the order they enter
+   * the ring — which, per symbol, is the order they were taken in.
    */
-  writeTo(ring: SpscRing, offsetMs: number, recvMs: number): void {
+  writeTo(ring: SpscRing, offsetMs: number, recvMs: number, cursors: Float64Array = SCRATCH_CURSORS): void {
     const view = this.view;
     const mask = ring.mask;
     let seq = ring.cursor;
@@ -84,13 +90,22 @@ export class FrameReader {
     const captured = ring.f64[IN_F64_CAPTURED_MS];
     const symbol = ring.i32[IN_I32_SYMBOL];
     const flags = ring.i32[IN_I32_FLAGS];
+    const cursorMsc = ring.f64[IN_F64_CURSOR_MSC];
+    const cursorCount = ring.f64[IN_F64_CURSOR_COUNT];
+    const c = this.symbolId * 2;
+    let cursorTime = cursors[c];
+    let cursorN = cursors[c + 1];
     const capturedMs = Number.isNaN(this.capturedAtMs) ? recvMs : this.capturedAtMs;
     const symbolId = this.symbolId;
     let p = this.recordsOffset;
     for (let i = 0; i < this.count; i++, p += MQLTICK_BYTES, seq++) {
       const slot = seq & mask;
       // u64/i64 fields read as two u32 halves: BigInt reads would allocate per tick.
-      time[slot] = view.getUint32(p + MT_TIME_MSC, true) + view.getInt32(p + MT_TIME_MSC + 4, true) * 4294967296 - offsetMs;
+      const serverMsc = view.getUint32(p + MT_TIME_MSC, true) + view.getInt32(p + MT_TIME_MSC + 4, true) * 4294967296;
+      time[slot] = serverMsc - offsetMs;
+      if (serverMsc > cursorTime) { cursorTime = serverMsc; cursorN = 1; } else cursorN++;
+      cursorMsc[slot] = cursorTime;
+      cursorCount[slot] = cursorN;
       bid[slot] = view.getFloat64(p + MT_BID, true);
       ask[slot] = view.getFloat64(p + MT_ASK, true);
       last[slot] = view.getFloat64(p + MT_LAST, true);
@@ -101,6 +116,8 @@ export class FrameReader {
       recv[slot] = recvMs;
       captured[slot] = capturedMs;
     }
+    cursors[c] = cursorTime;
+    cursors[c + 1] = cursorN;
   }
 
   /**

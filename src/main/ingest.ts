@@ -47,6 +47,11 @@ export class Ingest {
   private readonly drainReader = new FrameReader();
   /** Per symbol id: [time_msc (server clock), count_at_msc] over every tick taken in. */
   private readonly cursors = new Float64Array(MAX_SYMBOLS * 2);
+  /**
+   * The same over every tick written to a ring (frames held in the backlog are taken in but not
+   * yet written): what each tick carries through the pipeline to the spool.
+   */
+  private readonly ringCursors = new Float64Array(MAX_SYMBOLS * 2);
 
   constructor(
     private readonly rings: readonly SpscRing[],
@@ -85,7 +90,7 @@ export class Ingest {
     const ring = this.rings[lane];
     const held = this.backlog[lane];
     if (held.length === 0 && ring.claimable() >= reader.count) {
-      reader.writeTo(ring, offsetMs, recvMs);
+      reader.writeTo(ring, offsetMs, recvMs, this.ringCursors);
       ring.publish(reader.count);
       return 'ok';
     }
@@ -105,6 +110,15 @@ export class Ingest {
   /** Where the EA should continue a symbol after a reconnect: what the bridge took in (server clock). */
   cursorOf(id: number): ResumeCursor {
     return { time_msc: this.cursors[2 * id], count_at_msc: this.cursors[2 * id + 1] };
+  }
+
+  /**
+   * Starts a symbol's cursor where an earlier run left it durably (the spool's cursor table), so
+   * that the first welcome makes the EA backfill exactly what that run lost. Before any frame of it.
+   */
+  seedCursor(id: number, cursor: ResumeCursor): void {
+    this.cursors[2 * id] = this.ringCursors[2 * id] = cursor.time_msc;
+    this.cursors[2 * id + 1] = this.ringCursors[2 * id + 1] = cursor.count_at_msc;
   }
 
   backlogFrames(): number {
@@ -140,7 +154,7 @@ export class Ingest {
         const f = held[0];
         reader.parse(f.bytes);
         if (ring.claimable() < reader.count) break;
-        reader.writeTo(ring, f.offsetMs, f.recvMs);
+        reader.writeTo(ring, f.offsetMs, f.recvMs, this.ringCursors);
         ring.publish(reader.count);
         held.shift();
       }

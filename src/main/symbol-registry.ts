@@ -2,15 +2,17 @@
  * Symbol names to small integer ids, assigned once per process and never reused, and the lane
  * each symbol is sharded to (all ticks of a symbol go through one lane, so they stay in order).
  * Defining a symbol writes its validation limits and its name into the shared tables before any
- * tick of it can be published.
+ * tick of it can be published. A symbol an earlier run streamed (the spool's durable table) starts
+ * from where that run left it: its per-symbol tick sequence, and its resume cursor (onDefine).
  */
 import type { Config } from '../shared/config.js';
 import { ClientMt5Error } from '../shared/errors.js';
 import {
   MAX_SYMBOLS, SYM_DEFINED, SYM_FIELDS, SYM_FUTURE_TOLERANCE_MS, SYM_MAX_SPREAD_POINTS, SYM_POINT,
-  SYM_SPIKE_FACTOR, SYM_SPIKE_MIN_POINTS, SYM_STALE_MS, writeSymbolName,
+  SYM_SPIKE_FACTOR, SYM_SPIKE_MIN_POINTS, SYM_STALE_MS, SYM_TICK_SEQUENCE_BASE, writeSymbolName,
 } from '../shared/lanes.js';
 import type { EaSymbolSpec } from '../shared/protocol.js';
+import type { SpoolCursor } from '../shared/spool-format.js';
 
 export interface SymbolEntry {
   id: number;
@@ -25,11 +27,15 @@ export class SymbolRegistry {
   /** Lane of each symbol id, -1 if undefined: read per frame on the socket thread. */
   readonly laneOf = new Int32Array(MAX_SYMBOLS).fill(-1);
   private readonly laneLoad: number[];
+  /** Called once per new symbol, after its tables are written and before its id is handed out. */
+  onDefine: ((entry: SymbolEntry, durable: SpoolCursor | undefined) => void) | null = null;
 
   constructor(
     private readonly config: Readonly<Config>,
     private readonly symbolTable: Float64Array,
     private readonly symbolNames: Uint8Array,
+    /** What an earlier run holds durably, by symbol name (empty without a spool). */
+    private readonly durable: ReadonlyMap<string, SpoolCursor> = new Map(),
   ) {
     this.laneLoad = new Array<number>(config.workers).fill(0);
   }
@@ -76,12 +82,15 @@ export class SymbolRegistry {
     t[base + SYM_FUTURE_TOLERANCE_MS] = v.futureToleranceMs;
     t[base + SYM_SPIKE_MIN_POINTS] = v.spikeMinPoints;
     t[base + SYM_SPIKE_FACTOR] = v.spikeFactor;
+    const durable = this.durable.get(spec.name);
+    t[base + SYM_TICK_SEQUENCE_BASE] = durable?.tickSequence ?? 0;
     t[base + SYM_DEFINED] = 1;
     writeSymbolName(this.symbolNames, id, spec.name);
     const entry: SymbolEntry = { id, name: spec.name, lane, spec };
     this.byId.push(entry);
     this.byName.set(spec.name, entry);
     this.laneOf[id] = lane;
+    this.onDefine?.(entry, durable);
     return entry;
   }
 }

@@ -30,9 +30,16 @@ export const IN_F64_VOLUME = 4;
 export const IN_F64_VOLUME_REAL = 5;
 export const IN_F64_RECV_MS = 6; // bridge receipt, UTC ms with sub-ms fraction
 export const IN_F64_CAPTURED_MS = 7; // when the tick was captured (receipt, or capture time of a backfilled frame)
+/**
+ * The symbol's resume cursor just after this tick (docs/protocol.md, "Resume cursors"): server
+ * clock time_msc and count_at_msc. Carried to the output ring for accepted ticks, so that the
+ * transport can store, with each batch, where the EA resumes once that batch is durable.
+ */
+export const IN_F64_CURSOR_MSC = 8;
+export const IN_F64_CURSOR_COUNT = 9;
 export const IN_I32_SYMBOL = 0;
 export const IN_I32_FLAGS = 1;
-export const INPUT_RING_LAYOUT: RingLayout = { f64Columns: 8, i32Columns: 2 };
+export const INPUT_RING_LAYOUT: RingLayout = { f64Columns: 10, i32Columns: 2 };
 
 // Output ring: compute worker -> transport worker. One entry per accepted tick, with indicators.
 export const OUT_F64_TIME_MSC = 0;
@@ -55,7 +62,10 @@ export const INDICATOR_NAMES = [
   'macd', 'macd_signal', 'macd_hist', 'bb_upper', 'bb_middle', 'bb_lower',
 ] as const;
 export const INDICATOR_COUNT = INDICATOR_NAMES.length;
-export const OUTPUT_RING_LAYOUT: RingLayout = { f64Columns: OUT_F64_IND0 + INDICATOR_COUNT, i32Columns: 3 };
+/** The input's IN_F64_CURSOR_MSC / IN_F64_CURSOR_COUNT of the tick, after the indicator columns. */
+export const OUT_F64_CURSOR_MSC = OUT_F64_IND0 + INDICATOR_COUNT;
+export const OUT_F64_CURSOR_COUNT = OUT_F64_CURSOR_MSC + 1;
+export const OUTPUT_RING_LAYOUT: RingLayout = { f64Columns: OUT_F64_CURSOR_COUNT + 1, i32Columns: 3 };
 
 /** Validation reason bits (mirrored in assembly/validation.ts; a unit test keeps them equal). */
 export const REASON_PRICE_INVALID = 1 << 0; // bid/ask not finite or not > 0

@@ -11,15 +11,15 @@
  */
 import { workerData } from 'node:worker_threads';
 import {
-  IN_F64_ASK, IN_F64_BID, IN_F64_CAPTURED_MS, IN_F64_LAST, IN_F64_TIME_MSC, IN_F64_VOLUME, IN_F64_VOLUME_REAL,
-  IN_F64_RECV_MS, IN_I32_FLAGS, IN_I32_SYMBOL, INDICATOR_COUNT, OUT_F64_ASK, OUT_F64_BID, OUT_F64_IND0,
-  OUT_F64_LAST, OUT_F64_RECV_MS, OUT_F64_SEQ, OUT_F64_TIME_MSC, OUT_F64_VOLUME, OUT_F64_VOLUME_REAL,
+  IN_F64_ASK, IN_F64_BID, IN_F64_CAPTURED_MS, IN_F64_CURSOR_COUNT, IN_F64_CURSOR_MSC, IN_F64_LAST, IN_F64_TIME_MSC,
+  IN_F64_VOLUME, IN_F64_VOLUME_REAL, IN_F64_RECV_MS, IN_I32_FLAGS, IN_I32_SYMBOL, INDICATOR_COUNT, OUT_F64_ASK,
+  OUT_F64_BID, OUT_F64_CURSOR_COUNT, OUT_F64_CURSOR_MSC, OUT_F64_IND0, OUT_F64_LAST, OUT_F64_RECV_MS, OUT_F64_SEQ, OUT_F64_TIME_MSC, OUT_F64_VOLUME, OUT_F64_VOLUME_REAL,
   OUT_I32_FLAGS, OUT_I32_QUALITY, OUT_I32_SYMBOL, REASON_COUNT,
 } from '../shared/ring-layout.js';
 import {
   LS_ACCEPTED, LS_BATCHES, LS_HEADER, LS_OUTPUT_WAITS, LS_REJECTED, LS_SYM_FIELDS, LS_SYM_REASON0, LS_SYM_ACCEPTED, LS_SYM_REJECTED, LS_TICKS_IN, MAX_SYMBOLS,
   SYM_DEFINED, SYM_FIELDS, SYM_FUTURE_TOLERANCE_MS, SYM_MAX_SPREAD_POINTS, SYM_POINT, SYM_SPIKE_FACTOR,
-  SYM_SPIKE_MIN_POINTS, SYM_STALE_MS,
+  SYM_SPIKE_MIN_POINTS, SYM_STALE_MS, SYM_TICK_SEQUENCE_BASE,
 } from '../shared/lanes.js';
 import { Doorbell, SpscRing, type RingHandle } from '../shared/ring.js';
 import { Engine } from './engine.js';
@@ -42,6 +42,8 @@ const symbols = data.symbolTable;
 const stats = data.laneStats;
 const engine = Engine.instantiate(data.module);
 const configured = new Uint8Array(MAX_SYMBOLS);
+/** Per symbol: the sequence_number an earlier run reached (the spool's), added to the engine's. */
+const sequenceBase = new Float64Array(MAX_SYMBOLS);
 const seenSymbols = new Int32Array(MAX_SYMBOLS);
 let seenCount = 0;
 /** Counters are copied from WASM to the shared stats at most this often (and at the end). */
@@ -54,6 +56,7 @@ function configure(symbol: number): void {
   if (symbols[base + SYM_DEFINED] !== 1) {
     throw new Error(`lane ${data.lane}: tick for symbol id ${symbol} that main never defined`);
   }
+  sequenceBase[symbol] = symbols[base + SYM_TICK_SEQUENCE_BASE];
   limits.point = symbols[base + SYM_POINT];
   limits.maxSpreadPoints = symbols[base + SYM_MAX_SPREAD_POINTS];
   limits.staleMs = symbols[base + SYM_STALE_MS];
@@ -86,6 +89,8 @@ function run(): void {
   const inVolumeReal = input.f64[IN_F64_VOLUME_REAL];
   const inRecv = input.f64[IN_F64_RECV_MS];
   const inCaptured = input.f64[IN_F64_CAPTURED_MS];
+  const inCursorMsc = input.f64[IN_F64_CURSOR_MSC];
+  const inCursorCount = input.f64[IN_F64_CURSOR_COUNT];
   const inSymbol = input.i32[IN_I32_SYMBOL];
   const inFlags = input.i32[IN_I32_FLAGS];
   const outTime = output.f64[OUT_F64_TIME_MSC];
@@ -96,12 +101,16 @@ function run(): void {
   const outVolumeReal = output.f64[OUT_F64_VOLUME_REAL];
   const outRecv = output.f64[OUT_F64_RECV_MS];
   const outSeq = output.f64[OUT_F64_SEQ];
+  const outCursorMsc = output.f64[OUT_F64_CURSOR_MSC];
+  const outCursorCount = output.f64[OUT_F64_CURSOR_COUNT];
   const outSymbol = output.i32[OUT_I32_SYMBOL];
   const outFlags = output.i32[OUT_I32_FLAGS];
   const outQuality = output.i32[OUT_I32_QUALITY];
   const outInd = output.f64.slice(OUT_F64_IND0, OUT_F64_IND0 + INDICATOR_COUNT);
   // Receipt times do not enter WASM; they ride along in a JS-side copy of the batch.
   const recvOfRow = new Float64Array(batchMax);
+  const cursorMscOfRow = new Float64Array(batchMax);
+  const cursorCountOfRow = new Float64Array(batchMax);
   let lastStatsAt = performance.now();
 
   for (;;) {
@@ -129,6 +138,8 @@ function run(): void {
       engine.inVolumeReal[i] = inVolumeReal[slot];
       engine.inCapturedMs[i] = inCaptured[slot];
       recvOfRow[i] = inRecv[slot];
+      cursorMscOfRow[i] = inCursorMsc[slot];
+      cursorCountOfRow[i] = inCursorCount[slot];
     }
     input.release(n);
     const accepted = engine.processBatch(n);
@@ -159,7 +170,9 @@ function run(): void {
         outVolume[slot] = engine.inVolume[i];
         outVolumeReal[slot] = engine.inVolumeReal[i];
         outRecv[slot] = recvOfRow[i];
-        outSeq[slot] = engine.outSeq[i];
+        outSeq[slot] = engine.outSeq[i] + sequenceBase[symbol];
+        outCursorMsc[slot] = cursorMscOfRow[i];
+        outCursorCount[slot] = cursorCountOfRow[i];
         for (let k = 0; k < INDICATOR_COUNT; k++) outInd[k][slot] = engine.outInd[k][i];
         w++;
       }

@@ -18,6 +18,16 @@
  * maxUnackedBytes are unacked (a slow or absent
  * backend) the worker stops draining: the output rings fill, the compute workers wait, the input
  * rings fill and the EA link pauses the EA. Nothing is dropped anywhere on that path.
+ *
+ * Durability (spool.enabled): the store is the durable spool. A batch goes out only once its
+ * record is written; the record carries, per symbol of the batch, the resume cursor after its last
+ * tick (read from the output ring's cursor columns as the batch is filled), so that a restarted
+ * bridge resumes the EA from exactly what is on disk. Sequences continue across restarts. Stored
+ * batches are sent by a replay that follows `sentThrough` — after a link opens, after a restart,
+ * after a write held back by a full disk — a few megabytes at a time, and a new batch goes out
+ * directly only once the replay has caught up, so the backend always gets them in order. The
+ * spool's bounds (not maxUnackedBatches/maxUnackedBytes, which bound the in-memory store) decide
+ * when the worker stops draining.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { clientmt5 } from '../gen/clientmt5.js';
@@ -25,9 +35,12 @@ import type { Config, WireEncoding } from '../shared/config.js';
 import { toWire } from '../shared/errors.js';
 import type { FailoverEvent, LinkEvent } from '../shared/link-events.js';
 import {
-  TS_BATCHES_ACKED, TS_BATCHES_SENT, TS_BYTES_SENT, TS_LAST_ACKED_SEQ,
-  TS_PENDING_TICKS, TS_RECONNECTS, TS_TICKS_ACKED, TS_TICKS_SENT, TS_UNACKED_BATCHES,
+  MAX_SYMBOLS, readSymbolName, TS_BATCHES_ACKED, TS_BATCHES_SENT, TS_BYTES_SENT, TS_LAST_ACKED_SEQ,
+  TS_PENDING_TICKS, TS_RECONNECTS, TS_REPLAYED_BATCHES, TS_SPOOL_BATCHES, TS_SPOOL_BYTES, TS_SPOOL_CORRUPT_RECORDS,
+  TS_SPOOL_DISK_BYTES, TS_SPOOL_DROPPED_BATCHES, TS_SPOOL_DROPPED_TICKS, TS_SPOOL_FAILING, TS_SPOOL_MAX_BYTES,
+  TS_SPOOL_RECOVERED_BATCHES, TS_SPOOL_WRITE_ERRORS, TS_TICKS_ACKED, TS_TICKS_SENT, TS_UNACKED_BATCHES,
 } from '../shared/lanes.js';
+import { OUT_F64_CURSOR_COUNT, OUT_F64_CURSOR_MSC, OUT_F64_SEQ, OUT_I32_SYMBOL } from '../shared/ring-layout.js';
 import { Doorbell, SpscRing, type RingHandle } from '../shared/ring.js';
 import { BackendLink } from './backend-link.js';
 import { encodeClientHeartbeat } from './heartbeat-frame.js';
@@ -35,7 +48,8 @@ import { LinkMonitor } from './link-monitor.js';
 import { BatchEncoder } from './batch-encoder.js';
 import { ColumnarEncoder, type TickBatchEncoder } from './columnar-encoder.js';
 import { ColumnarToRow, isColumnarFrame } from './columnar-transcoder.js';
-import { MemoryBatchStore, type BatchStore } from './unacked-batches.js';
+import { DiskSpool } from './spool/disk-spool.js';
+import { MemoryBatchStore, type BatchCursor, type BatchStore } from './unacked-batches.js';
 
 export interface TransportWorkerData {
   outputs: RingHandle[];
@@ -47,7 +61,8 @@ export interface TransportWorkerData {
    */
   symbolTable?: Float64Array;
   stats: Float64Array;
-  config: Pick<Config, 'transport' | 'backend'>;
+  /** Without `spool` (or with spool.enabled false) unacked batches are kept in memory only. */
+  config: Pick<Config, 'transport' | 'backend'> & Partial<Pick<Config, 'spool'>>;
 }
 
 /** Messages main sends to this worker. */
@@ -59,6 +74,7 @@ export type TransportEvent =
   | { type: 'backend-error'; code: string; message: string }
   | { type: 'ready' }
   | { type: 'drained'; unacked: number }
+  | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string }
   | { type: 'error'; error: { code: string; message: string } };
 
 const data = workerData as TransportWorkerData;
@@ -70,8 +86,28 @@ const encoders: Record<WireEncoding, TickBatchEncoder | null> = { row: null, col
 /** The encoder batches are filled in: the link's encoding, or before any link the preferred one. */
 let encoder = encoderFor(transport.encoding === 'row' ? 'row' : 'columnar');
 let transcoder: ColumnarToRow | null = null;
-const store: BatchStore = new MemoryBatchStore();
-let nextSequence = 1;
+const spoolConfig = data.config.spool;
+const spool = spoolConfig?.enabled === true
+  ? new DiskSpool({ ...spoolConfig, log: (level, message) => post({ type: 'log', level, message }) })
+  : null;
+const store: BatchStore = spool ?? new MemoryBatchStore();
+let nextSequence = store.nextSequence;
+/** The highest batch sent on the current link; stored batches above it go out by replay(). */
+let sentThrough = 0;
+let linkEncoding: WireEncoding = 'columnar';
+/** Stored batches the replay has in the socket at most: resending a large spool is not a memory spike. */
+const REPLAY_BUFFERED_BYTES = 4 * 1024 * 1024;
+/** Per ring: the sequence up to which its entries are in a batch (the encoder takes from there). */
+const taken = rings.map((r) => r.readSequence);
+// The open batch's resume cursors, per symbol id (from the output rings' cursor columns).
+const cursorMsc = new Float64Array(MAX_SYMBOLS);
+const cursorCount = new Float64Array(MAX_SYMBOLS);
+const cursorSeq = new Float64Array(MAX_SYMBOLS);
+const inBatch = new Uint8Array(MAX_SYMBOLS);
+const touched = new Int32Array(MAX_SYMBOLS);
+let touchedCount = 0;
+const cursorOfId: BatchCursor[] = [];
+const batchCursors: BatchCursor[] = [];
 let draining = false;
 let stopped = false;
 
@@ -83,13 +119,15 @@ const link = new BackendLink(
   {
     onOpen(index, encoding, info) {
       monitor.opened(index, encoding, info, store.size, link);
+      linkEncoding = encoding;
+      // At-least-once: everything unacked goes again, in order, before anything new.
+      sentThrough = store.ackedThrough;
       const next = encoderFor(encoding);
       if (next !== encoder) {
-        if (encoder.count > 0) seal(); // stored, and sent below in the link's encoding
+        if (encoder.count > 0) seal(); // stored, and sent by the replay in the link's encoding
         encoder = next;
       }
-      // At-least-once: everything unacked goes again, in order, before anything new.
-      for (const b of store.unacked()) link.send(encoding === 'row' && isColumnarFrame(b.bytes) ? toRow(b.bytes) : b.bytes);
+      replay();
       pump();
     },
     onMessage(bytes) {
@@ -106,6 +144,7 @@ const link = new BackendLink(
         stats[TS_LAST_ACKED_SEQ] = Math.max(stats[TS_LAST_ACKED_SEQ], env.ack.batch_sequence ?? 0);
         stats[TS_BATCHES_ACKED] = stats[TS_LAST_ACKED_SEQ];
         stats[TS_UNACKED_BATCHES] = store.size;
+        publishSpoolStats();
         monitor.acked();
         pump();
       } else if (env.error) {
@@ -145,38 +184,127 @@ function toRow(bytes: Uint8Array): Uint8Array {
 
 /** Backpressure: stop taking ticks when too much is unacked or the socket is not writing. */
 function blocked(): boolean {
-  return store.size >= transport.maxUnackedBatches || store.bytes >= transport.maxUnackedBytes
-    || link.bufferedAmount > transport.maxUnackedBytes;
+  if (link.bufferedAmount > transport.maxUnackedBytes) return true;
+  if (spool !== null) return spool.full;
+  return store.size >= transport.maxUnackedBatches || store.bytes >= transport.maxUnackedBytes;
 }
 
-/** Seals the open batch into the store; returns its bytes. */
-function seal(): Uint8Array {
+/** Seals the open batch into the store; true when it is durable (and may be sent). */
+function seal(): boolean {
   const ticks = encoder.count;
   const sequence = nextSequence++;
   const bytes = encoder.seal(sequence);
-  store.append(sequence, bytes, ticks);
+  batchCursors.length = 0;
+  for (let k = 0; k < touchedCount; k++) {
+    const id = touched[k];
+    inBatch[id] = 0;
+    let c = cursorOfId[id];
+    if (c === undefined) {
+      const name = readSymbolName(data.symbolNames, id);
+      c = cursorOfId[id] = { name, nameBytes: new TextEncoder().encode(name), timeMsc: 0, countAtMsc: 0, tickSequence: 0 };
+    }
+    c.timeMsc = cursorMsc[id];
+    c.countAtMsc = cursorCount[id];
+    c.tickSequence = cursorSeq[id];
+    batchCursors.push(c);
+  }
+  touchedCount = 0;
+  const durable = store.append(sequence, bytes, ticks, batchCursors);
   stats[TS_BATCHES_SENT]++;
   stats[TS_TICKS_SENT] += ticks;
   stats[TS_BYTES_SENT] += bytes.byteLength;
   stats[TS_UNACKED_BATCHES] = store.size;
-  return bytes;
+  publishSpoolStats();
+  if (durable && link.isOpen && sentThrough === sequence - 1) {
+    link.send(bytes);
+    sentThrough = sequence;
+  }
+  return durable;
 }
 
 function sealAndSend(): void {
-  const bytes = seal();
-  if (link.isOpen) link.send(bytes);
+  seal();
+}
+
+/**
+ * Sends stored batches above `sentThrough`, in order, while the socket takes them; true once
+ * nothing stored is left to send. A hole in the sequence (batches the spool dropped by its
+ * overflow policy, or lost to a corrupt record) is announced to the backend first.
+ */
+function replay(): boolean {
+  if (!link.isOpen) return false;
+  while (link.bufferedAmount < REPLAY_BUFFERED_BYTES) {
+    const b = store.after(sentThrough);
+    if (b === undefined) return true;
+    if (b.sequence > sentThrough + 1) {
+      const message = `batches ${sentThrough + 1} to ${b.sequence - 1} were dropped by the client's spool and will not come`;
+      link.send(clientmt5.v1.Envelope.encode({
+        protocol_version: 1, error: { code: 'SPOOL_DROPPED_BATCHES', message, batch_sequence: b.sequence - 1 },
+      }).finish());
+      post({ type: 'log', level: 'warn', message: `spool: ${message}` });
+    }
+    link.send(linkEncoding === 'row' && isColumnarFrame(b.bytes) ? toRow(b.bytes) : b.bytes);
+    sentThrough = b.sequence;
+    stats[TS_REPLAYED_BATCHES]++;
+  }
+  return false;
+}
+
+/** Adds what ring i holds (up to the open batch's room) to the batch; returns ticks taken. */
+function take(i: number): number {
+  const ring = rings[i];
+  let n = ring.available() - ((taken[i] - ring.readSequence) | 0);
+  const room = encoder.capacity - encoder.count;
+  if (n > room) n = room;
+  if (n <= 0) return 0;
+  if (spool !== null) {
+    // Before takeFrom: the row encoder releases the entries it takes.
+    const mask = ring.mask;
+    const symbol = ring.i32[OUT_I32_SYMBOL];
+    const msc = ring.f64[OUT_F64_CURSOR_MSC];
+    const count = ring.f64[OUT_F64_CURSOR_COUNT];
+    const seq = ring.f64[OUT_F64_SEQ];
+    for (let k = 0, at = taken[i]; k < n; k++, at++) {
+      const slot = at & mask;
+      const id = symbol[slot];
+      cursorMsc[id] = msc[slot];
+      cursorCount[id] = count[slot];
+      cursorSeq[id] = seq[slot];
+      if (inBatch[id] === 0) { inBatch[id] = 1; touched[touchedCount++] = id; }
+    }
+  }
+  const got = encoder.takeFrom(ring, n);
+  if (got !== n) throw new Error(`transport: the encoder took ${got} of ${n} ticks from ring ${i}`);
+  taken[i] = (taken[i] + n) | 0;
+  return n;
+}
+
+function publishSpoolStats(): void {
+  stats[TS_SPOOL_BYTES] = store.bytes;
+  stats[TS_SPOOL_BATCHES] = store.size;
+  if (spool === null) return;
+  const s = spool.stats;
+  stats[TS_SPOOL_MAX_BYTES] = s.maxBytesSeen;
+  stats[TS_SPOOL_DISK_BYTES] = s.diskBytes;
+  stats[TS_SPOOL_CORRUPT_RECORDS] = s.corruptRecords;
+  stats[TS_SPOOL_DROPPED_BATCHES] = s.droppedBatches;
+  stats[TS_SPOOL_DROPPED_TICKS] = s.droppedTicks;
+  stats[TS_SPOOL_WRITE_ERRORS] = s.diskFullErrors + s.writeErrors;
+  stats[TS_SPOOL_FAILING] = spool.failure === '' ? 0 : 1;
+  stats[TS_SPOOL_RECOVERED_BATCHES] = s.recoveredBatches;
 }
 
 /** Moves what the rings hold into batches and seals by the flush rules; returns ticks taken. */
 function pump(): number {
-  let taken = 0;
+  if (sentThrough < nextSequence - 1) replay();
+  let total = 0;
   for (;;) {
     let round = 0;
     for (let i = 0; i < rings.length && !blocked(); i++) {
-      round += encoder.takeFrom(rings[i], encoder.capacity);
+      round += take(i);
       if (encoder.full) sealAndSend();
     }
-    taken += round;
+    total += round;
     if (round === 0 || blocked()) break;
   }
   if (encoder.count > 0 && !blocked()
@@ -184,7 +312,7 @@ function pump(): number {
     sealAndSend();
   }
   stats[TS_PENDING_TICKS] = encoder.count;
-  return taken;
+  return total;
 }
 
 function finished(): boolean {
@@ -202,8 +330,13 @@ async function loop(): Promise<void> {
   const rounds = Math.max(2, Math.ceil(20000 / transport.maxBatchTicks));
   encoderFor(transport.encoding === 'row' ? 'row' : 'columnar').warmUp(rounds);
   if (transport.encoding === 'auto') encoderFor('row').warmUp(rounds);
+  publishSpoolStats();
   while (!stopped) {
     const seen = doorbell.value();
+    if (spool !== null) {
+      spool.maintain();
+      publishSpoolStats();
+    }
     const taken = pump();
     if (draining && finished()) {
       post({ type: 'drained', unacked: 0 });
@@ -225,6 +358,11 @@ parentPort?.on('message', (msg: TransportCommand) => {
   } else if (msg.type === 'stop') {
     stopped = true;
     stats[TS_RECONNECTS] = link.reconnects;
+    try {
+      spool?.close();
+    } catch (err) {
+      post({ type: 'log', level: 'warn', message: `spool: not closed cleanly: ${(err as Error).message}` });
+    }
     void link.stop().then(() => process.exit(0));
   }
 });
