@@ -343,7 +343,7 @@ export class DiskSpool implements BatchStore {
       this.io.append(fd, header, header.length, 0);
     } catch (err) {
       this.io.close(fd);
-      this.io.unlink(path);
+      try { this.io.unlink(path); } catch { /* the write's error is the one to report */ }
       throw err;
     }
     const seg: Segment = { path, firstSequence, lastSequence: firstSequence - 1, fd, fileBytes: header.length, cursors: new Map() };
