@@ -1,7 +1,8 @@
 /**
  * `client-mt5 ea-sim`: the simulated EA as a process. Forked with an IPC channel (the demo does
  * that) it reports `{type:'connected'}` after the welcome, answers `{type:'stats'}` with
- * `{type:'stats', stats}`, and on `{type:'stop'}` (or SIGINT/SIGTERM, or the end of a bounded run)
+ * `{type:'stats', stats}`, answers `{type:'drop-link'}` by dropping the link abruptly (it then
+ * reconnects) and `{type:'link-dropped', dropped}`, and on `{type:'stop'}` (or SIGINT/SIGTERM, or the end of a bounded run)
  * stops cleanly, sends `{type:'stopped', stats}` and lets the process exit 0. The final stats are
  * also printed as one JSON line on stdout.
  */
@@ -78,6 +79,7 @@ export async function runEaSimCommand(argv: string[]): Promise<void> {
   };
   const onIpc = (msg: { type?: string }) => {
     if (msg?.type === 'stats' && handle) process.send?.({ type: 'stats', stats: handle.stats() });
+    else if (msg?.type === 'drop-link') process.send?.({ type: 'link-dropped', dropped: handle?.dropLink() ?? false });
     else if (msg?.type === 'stop') stop();
   };
   process.on('SIGINT', stop);

@@ -31,6 +31,11 @@ export interface EaSimHandle {
   stats(): EaSimStats;
   /** Sends what is due, closes the link cleanly; resolves when closed. */
   stop(): Promise<void>;
+  /**
+   * Drops the link abruptly (no close handshake, as a terminal losing its network does) and
+   * reconnects as after any outage; false when no link was up. The demo's chaos mode uses it.
+   */
+  dropLink(): boolean;
   /** Resolves when the run ended (bounded run complete, or stop()); rejects on a fatal link error. */
   readonly done: Promise<void>;
 }
@@ -39,7 +44,7 @@ export interface EaSimHandle {
 export async function startEaSim(options: EaSimOptions): Promise<EaSimHandle> {
   const sim = new EaSim(options);
   await sim.start();
-  return { stats: () => sim.stats(), stop: () => sim.stop(), done: sim.done };
+  return { stats: () => sim.stats(), stop: () => sim.stop(), dropLink: () => sim.dropLink(), done: sim.done };
 }
 
 const FATAL_CLOSES: Record<number, ErrorCode> = {
@@ -118,6 +123,13 @@ class EaSim {
       this.flush();
     }
     await this.finish();
+  }
+
+  dropLink(): boolean {
+    if (!this.ws || !this.ready || this.finishing) return false;
+    this.o.log('dropping the EA link (asked to)');
+    this.ws.terminate();
+    return true;
   }
 
   // ── link ─────────────────────────────────────────────────────────────────────────────────────

@@ -320,6 +320,23 @@ describe('ea-sim against a bridge', () => {
     expect(rejected).toHaveLength(stats.invalid_injected);
   });
 
+  it('dropLink() drops the link from the EA side; it reconnects and backfills from the new cursor, each tick once', async () => {
+    const SEED = 12;
+    const TOTAL = 6000;
+    const { bridge: b, sim: s } = await start({ symbols: 2, ratePerS: 20000, ticks: TOTAL, invalidRate: 0, seed: SEED, reconnectMinMs: 20 });
+    await until('ticks before the drop', () => b.current.length >= 1500);
+    const before = b.current;
+    b.welcome = (h) => h.symbols.map((x, i) => ({ name: x.name, id: 3 + i, cursor: cursorOf(bySymbol(before, x.name)) }));
+    expect(s.dropLink()).toBe(true);
+    await s.done;
+    expect(b.sessions).toHaveLength(2);
+    const all = [...b.sessions[0], ...b.sessions[1]];
+    const ref = reference(SEED, 2, TOTAL);
+    for (const name of ['EURUSD', 'GBPUSD']) expect(bySymbol(all, name).map(key)).toEqual(ref.get(name));
+    expect(s.stats()).toMatchObject({ reconnects: 1, ticks_sent: TOTAL });
+    expect(s.dropLink()).toBe(false); // the run is over: no link to drop
+  });
+
   it('streams live only (no backfill of the outage) to a bridge that lost its history', async () => {
     const { bridge: b, sim: s } = await start({ symbols: 2, ratePerS: 10000, invalidRate: 0.5, seed: 3, reconnectMinMs: 200, reconnectMaxMs: 200 });
     await until('ticks before the drop', () => b.current.length >= 500);
