@@ -4,7 +4,9 @@ import {
   LS_SYM_REJECTED, LS_TICKS_IN, TS_BATCHES_ACKED, TS_BATCHES_SENT, TS_BYTES_SENT, TS_CONNECTED,
   TS_ENDPOINT_INDEX, TS_LAST_ACKED_SEQ, TS_PENDING_TICKS, TS_RECONNECTS, TS_TICKS_ACKED, TS_TICKS_SENT,
   TS_UNACKED_BATCHES, TS_FAILBACKS, TS_FAILOVERS, TS_LAST_FAILOVER_MS, TS_LINK_DOWN_SINCE, TS_LINK_TIMEOUTS,
-  TS_LONGEST_FAILOVER_MS,
+  TS_LONGEST_FAILOVER_MS, TS_REPLAYED_BATCHES, TS_SPOOL_BATCHES, TS_SPOOL_BYTES, TS_SPOOL_CORRUPT_RECORDS,
+  TS_SPOOL_DISK_BYTES, TS_SPOOL_DROPPED_BATCHES, TS_SPOOL_DROPPED_TICKS, TS_SPOOL_FAILING, TS_SPOOL_MAX_BYTES,
+  TS_SPOOL_RECOVERED_BATCHES, TS_SPOOL_WRITE_ERRORS,
 } from '../shared/lanes.js';
 import { REASON_COUNT, REASON_NAMES } from '../shared/ring-layout.js';
 import type { Bridge } from './bridge.js';
@@ -59,6 +61,26 @@ export interface BridgeStats {
     link_timeouts: number;
     /** Date.now() when the link went down; 0 while it is open. */
     down_since: number;
+  };
+  /** The durable spool (src/workers/spool/); zeros when spool.enabled is false. */
+  spool: {
+    enabled: boolean;
+    /** Unacked bytes and batches held. */
+    bytes: number;
+    batches: number;
+    /** Most unacked bytes seen (spool_max_bytes). */
+    max_bytes: number;
+    disk_bytes: number;
+    /** Stored batches sent again after a reconnect or a restart (replayed_batches). */
+    replayed_batches: number;
+    /** Unacked batches an earlier run left on disk. */
+    recovered_batches: number;
+    corrupt_records: number;
+    dropped_batches: number;
+    dropped_ticks: number;
+    write_errors: number;
+    /** Writes are failing (full disk): batches are held in memory and no ticks are taken. */
+    failing: boolean;
   };
 }
 
@@ -122,6 +144,20 @@ export function collectStats(bridge: Bridge): BridgeStats {
       longest_failover_ms: Math.round(t[TS_LONGEST_FAILOVER_MS]),
       link_timeouts: t[TS_LINK_TIMEOUTS],
       down_since: t[TS_LINK_DOWN_SINCE],
+    },
+    spool: {
+      enabled: bridge.config.spool.enabled,
+      bytes: t[TS_SPOOL_BYTES],
+      batches: t[TS_SPOOL_BATCHES],
+      max_bytes: t[TS_SPOOL_MAX_BYTES],
+      disk_bytes: t[TS_SPOOL_DISK_BYTES],
+      replayed_batches: t[TS_REPLAYED_BATCHES],
+      recovered_batches: t[TS_SPOOL_RECOVERED_BATCHES],
+      corrupt_records: t[TS_SPOOL_CORRUPT_RECORDS],
+      dropped_batches: t[TS_SPOOL_DROPPED_BATCHES],
+      dropped_ticks: t[TS_SPOOL_DROPPED_TICKS],
+      write_errors: t[TS_SPOOL_WRITE_ERRORS],
+      failing: t[TS_SPOOL_FAILING] === 1,
     },
   };
 }

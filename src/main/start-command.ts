@@ -15,6 +15,8 @@ export async function runStart(options: { file?: string; overrides: Record<strin
   const bridge = await Bridge.start(config, log, {
     onFatal: () => { fatal = true; },
   });
+  // Run as a child with an IPC channel (tests, a supervising demo): say where the EA link listens.
+  process.send?.({ type: 'ready', eaPort: bridge.eaPort });
   await runWithStatus(() => bridge.stats(), config.statusIntervalMs, { stopWhen: () => fatal });
   log('info', 'stopping: draining rings and waiting for the backend to ack');
   const drained = await bridge.drain(options.drainTimeoutMs ?? 10000);

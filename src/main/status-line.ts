@@ -15,6 +15,7 @@ export function statusLine(now: BridgeStats, prev: BridgeStats, intervalMs: numb
     `acked ${t.ticks_acked}`,
     `unacked ${t.unacked_batches}`,
     linkStatus(now),
+    spoolStatus(now),
     extra,
   ].filter(Boolean).join(' | ');
 }
@@ -28,6 +29,21 @@ export function linkStatus(s: BridgeStats, nowMs = Date.now()): string {
   if (t.connected) return `link ${where}${counts ? ` (${counts})` : ''}`;
   const down = t.down_since > 0 ? ` ${((nowMs - t.down_since) / 1000).toFixed(1)}s` : '';
   return `link down${down}${t.down_since > 0 ? ` (was ${where})` : ''}`;
+}
+
+/** `spool 12 batches 1.4 MB (max 3.1 MB, replayed 40)`; '' while empty and nothing happened. */
+export function spoolStatus(s: BridgeStats): string {
+  const p = s.spool;
+  if (!p.enabled) return '';
+  const mb = (n: number) => `${(n / 1048576).toFixed(1)} MB`;
+  const notes = [
+    p.failing ? 'WRITES FAILING' : '',
+    p.replayed_batches > 0 ? `replayed ${p.replayed_batches}` : '',
+    p.corrupt_records > 0 ? `corrupt ${p.corrupt_records}` : '',
+    p.dropped_batches > 0 ? `dropped ${p.dropped_batches}` : '',
+  ].filter(Boolean);
+  if (p.batches === 0 && notes.length === 0) return '';
+  return `spool ${p.batches} batches ${mb(p.bytes)} (max ${mb(p.max_bytes)}${notes.length > 0 ? `, ${notes.join(', ')}` : ''})`;
 }
 
 /**
