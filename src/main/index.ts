@@ -19,8 +19,12 @@ const USAGE = `client-mt5 <command> [options]
                  --port N      EA link port (default 9000; 0 = any free port)
                  --seed N      seed of the simulated quotes
                  --encoding E  tick encoding to the backend: auto (default), columnar or row
+                 --chaos       every part a process, with faults: the primary backend killed and
+                               restarted, the bridge SIGKILLed and restarted, the EA link dropped
   start        the bridge: --config FILE [--workers N]   (what pm2 runs)
   backend      the reference backend: [--host H] [--port N] [--jwt-secret S] [--record FILE]
+                 [--ledger FILE] [--ledger-fsync always|never] [--heartbeat-ms N]
+                 (backends given the same --ledger are one platform's endpoints)
   ea-sim       the simulated EA (\`client-mt5 ea-sim --help\` lists every option):
                  [--url U] [--token T] [--rate N] [--symbols N] [--invalid-rate F]
                  [--duration S | --ticks N] [--seed N] [--server-offset-s S] [--timer-ms N]
@@ -45,10 +49,12 @@ export async function main(argv: string[]): Promise<number> {
           duration: { type: 'string' }, json: { type: 'boolean', default: false }, rate: { type: 'string' },
           symbols: { type: 'string' }, workers: { type: 'string' }, 'invalid-rate': { type: 'string' },
           record: { type: 'string' }, port: { type: 'string' }, seed: { type: 'string' }, encoding: { type: 'string' },
+          chaos: { type: 'boolean', default: false },
         },
       });
       const { runDemo } = await import('./demo.js');
-      return runDemo({
+      const { runChaosDemo } = await import('./chaos.js');
+      return (values.chaos ? runChaosDemo : runDemo)({
         durationS: values.duration === undefined ? undefined : num('duration', values.duration, 0),
         json: values.json ?? false,
         rate: num('rate', values.rate, 2000),

@@ -1,7 +1,8 @@
 /**
  * `client-mt5 start --config FILE`: the bridge for real (what pm2 runs). Runs until SIGINT or
  * SIGTERM, then stops ingest, drains the rings, waits for the backend's acks (bounded), and ends
- * the workers — in that order.
+ * the workers — in that order. Forked with an IPC channel it also reports `ready` (with the EA
+ * port), answers `stats`, and stops on `stop` with a final `stopped {drained, stats}`.
  */
 import { Bridge } from './bridge.js';
 import { loadConfig } from './config-load.js';
@@ -15,14 +16,31 @@ export async function runStart(options: { file?: string; overrides: Record<strin
   const bridge = await Bridge.start(config, log, {
     onFatal: () => { fatal = true; },
   });
-  // Run as a child with an IPC channel (tests, a supervising demo): say where the EA link listens.
-  process.send?.({ type: 'ready', eaPort: bridge.eaPort });
-  await runWithStatus(() => bridge.stats(), config.statusIntervalMs, { stopWhen: () => fatal });
+  // Run as a child with an IPC channel (tests, the chaos demo): say where the EA link listens,
+  // answer {type:'stats'}, and stop on {type:'stop'} or when the parent goes away, as on SIGTERM.
+  let stopRequested = false;
+  const onIpc = (msg: { type?: string } | null): void => {
+    if (msg?.type === 'stats') process.send?.({ type: 'stats', stats: bridge.stats() });
+    else if (msg?.type === 'stop') stopRequested = true;
+  };
+  const onDisconnect = (): void => { stopRequested = true; };
+  if (process.send) {
+    process.on('message', onIpc);
+    process.once('disconnect', onDisconnect);
+    process.send({ type: 'ready', eaPort: bridge.eaPort, readyMs: bridge.readyMs });
+  }
+  await runWithStatus(() => bridge.stats(), config.statusIntervalMs, { stopWhen: () => fatal || stopRequested });
   log('info', 'stopping: draining rings and waiting for the backend to ack');
   const drained = await bridge.drain(options.drainTimeoutMs ?? 10000);
   const final = bridge.stats();
   await bridge.stop();
   log(drained ? 'info' : 'warn', `stopped: ${final.ticks_accepted} ticks accepted, ${final.transport.ticks_acked} acked, ` +
     `${final.transport.unacked_batches} batch(es) unacked`);
+  if (process.send && process.connected) {
+    process.off('message', onIpc);
+    process.off('disconnect', onDisconnect);
+    await new Promise<void>((resolve) => process.send?.({ type: 'stopped', drained, stats: final }, undefined, {}, () => resolve()));
+    process.disconnect();
+  }
   return fatal ? 1 : 0;
 }
