@@ -500,10 +500,15 @@ private:
          m_trade.SetTypeFilling(mode);
          m_trade.SetExpertMagicNumber(c.magic != 0 ? c.magic : m_magic);
          Emit(e, CM5_STAGE_SENT);
+         m_trade.SetDeviationInPoints((ulong)MathMax(0, c.deviation));
          if(volume >= posVolume - 1e-9)
             m_trade.PositionClose(c.ticket, (ulong)MathMax(0, c.deviation));
-         else
+         else if(AccountInfoInteger(ACCOUNT_MARGIN_MODE) == ACCOUNT_MARGIN_MODE_RETAIL_HEDGING)
             m_trade.PositionClosePartial(c.ticket, volume, (ulong)MathMax(0, c.deviation));
+         else if(isBuy) // netting: an opposite deal of that volume reduces the symbol's one position
+            m_trade.Sell(volume, sym, e.reqPrice, 0, 0, c.comment);
+         else
+            m_trade.Buy(volume, sym, e.reqPrice, 0, 0, c.comment);
          Conclude(e, false);
          return;
         }
