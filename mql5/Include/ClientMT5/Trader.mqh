@@ -506,9 +506,9 @@ private:
          else if(AccountInfoInteger(ACCOUNT_MARGIN_MODE) == ACCOUNT_MARGIN_MODE_RETAIL_HEDGING)
             m_trade.PositionClosePartial(c.ticket, volume, (ulong)MathMax(0, c.deviation));
          else if(isBuy) // netting: an opposite deal of that volume reduces the symbol's one position
-            m_trade.Sell(volume, sym, e.reqPrice, 0, 0, c.comment);
+            m_trade.Sell(volume, sym, e.reqPrice, sl, tp, c.comment); // keep the position's levels
          else
-            m_trade.Buy(volume, sym, e.reqPrice, 0, 0, c.comment);
+            m_trade.Buy(volume, sym, e.reqPrice, sl, tp, c.comment);
          Conclude(e, false);
          return;
         }
