@@ -5,6 +5,7 @@
 import type { ClientStream, StreamCounters } from './client-stream.js';
 import type { IndicatorChecker, MismatchExample } from './indicator-check.js';
 import type { LatencyHistogram, LatencySummaryMs } from './latency-histogram.js';
+import type { LedgerStats } from './ledger.js';
 
 export interface ClientStats {
   connected: boolean;
@@ -27,6 +28,8 @@ export interface BackendStats extends StreamCounters {
   /** Frames that were not a usable Envelope (undecodable, text, empty or wrong-direction payload). */
   bad_frames: number;
   heartbeats: number;
+  /** Heartbeat envelopes this backend sent unasked (every heartbeatIntervalMs to every client). */
+  heartbeats_sent: number;
   /** Well-formed client payloads the reference backend accepts without acting on them, by payload name. */
   other_messages: Record<string, number>;
   /** Bridge receipt (`received_at_ms`) to backend receipt, per distinct tick. */
@@ -39,6 +42,8 @@ export interface BackendStats extends StreamCounters {
   clients: Record<string, ClientStats>;
   /** Present when recording: the file and how much went into it. */
   record?: { path: string; frames: number; bytes: number };
+  /** Present with a shared ledger: records written here, read from the other endpoints, corrupt ones skipped. */
+  ledger?: LedgerStats;
 }
 
 /** Counters the server itself keeps (the stream counters live in StreamCounters). */
@@ -48,12 +53,13 @@ export interface ServerCounters {
   auth_rejected: number;
   bad_frames: number;
   heartbeats: number;
+  heartbeats_sent: number;
   other_messages: Record<string, number>;
   last_acked_batch: number;
 }
 
 export function newServerCounters(): ServerCounters {
-  return { connections: 0, connections_total: 0, auth_rejected: 0, bad_frames: 0, heartbeats: 0, other_messages: {}, last_acked_batch: 0 };
+  return { connections: 0, connections_total: 0, auth_rejected: 0, bad_frames: 0, heartbeats: 0, heartbeats_sent: 0, other_messages: {}, last_acked_batch: 0 };
 }
 
 export function buildStats(
@@ -64,6 +70,7 @@ export function buildStats(
   clients: ReadonlyMap<string, ClientStream>,
   connected: ReadonlySet<string>,
   record: BackendStats['record'],
+  ledger?: LedgerStats,
 ): BackendStats {
   const perSymbol: BackendStats['per_symbol'] = {};
   const perClient: BackendStats['clients'] = {};
@@ -89,6 +96,7 @@ export function buildStats(
     mismatch_examples: checker.examples.map((e) => ({ ...e })),
     bad_frames: server.bad_frames,
     heartbeats: server.heartbeats,
+    heartbeats_sent: server.heartbeats_sent,
     other_messages: { ...server.other_messages },
     latency_ms: latency.summaryMs(),
     per_symbol: perSymbol,
@@ -96,5 +104,6 @@ export function buildStats(
     clients: perClient,
   };
   if (record !== undefined) stats.record = record;
+  if (ledger !== undefined) stats.ledger = ledger;
   return stats;
 }

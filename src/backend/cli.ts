@@ -1,5 +1,9 @@
 /**
- * `client-mt5 backend [--host 127.0.0.1] [--port 8001] [--jwt-secret S] [--record FILE] [--path P]`
+ * `client-mt5 backend [--host 127.0.0.1] [--port 8001] [--jwt-secret S] [--record FILE] [--path P]
+ *                     [--ledger FILE [--ledger-fsync always|never]] [--heartbeat-ms N]`
+ *
+ * Backends started with the same `--ledger` file act as the endpoints of one platform: what one
+ * stored, the others know (docs/protocol.md, section 2).
  *
  * Runs the reference backend until SIGINT/SIGTERM (or, when forked with an IPC channel, a
  * `{ type: 'stop' }` message or the parent going away), then closes it, flushes the record file
@@ -12,6 +16,7 @@
  */
 import { parseArgs } from 'node:util';
 import { ClientMt5Error } from '../shared/errors.js';
+import { LEDGER_FSYNC_POLICIES, type LedgerFsync } from './ledger.js';
 import { startBackend, type BackendHandle, type BackendOptions } from './reference-backend.js';
 
 export const DEFAULT_BACKEND_PORT = 8001;
@@ -19,7 +24,8 @@ export const JWT_SECRET_ENV = 'CLIENT_MT5_JWT_SECRET';
 /** After stopping, exit anyway if something still holds the event loop open. */
 const EXIT_GRACE_MS = 2000;
 
-const USAGE = 'usage: client-mt5 backend [--host 127.0.0.1] [--port 8001] [--jwt-secret S | env CLIENT_MT5_JWT_SECRET] [--record FILE] [--path /api/v1/ws/mt5]';
+const USAGE = 'usage: client-mt5 backend [--host 127.0.0.1] [--port 8001] [--jwt-secret S | env CLIENT_MT5_JWT_SECRET] [--record FILE] [--path /api/v1/ws/mt5] ' +
+  '[--ledger FILE [--ledger-fsync always|never]] [--heartbeat-ms 200]';
 
 /** Parses the command's arguments; throws CLI_USAGE naming the bad option and value. */
 export function parseBackendArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): BackendOptions {
@@ -36,6 +42,9 @@ export function parseBackendArgs(argv: string[], env: NodeJS.ProcessEnv = proces
         record: { type: 'string' },
         path: { type: 'string' },
         'mismatch-tolerance': { type: 'string' },
+        ledger: { type: 'string' },
+        'ledger-fsync': { type: 'string' },
+        'heartbeat-ms': { type: 'string' },
       },
     }));
   } catch (err) {
@@ -61,6 +70,25 @@ export function parseBackendArgs(argv: string[], env: NodeJS.ProcessEnv = proces
       throw new ClientMt5Error('CLI_USAGE', `--mismatch-tolerance must be a number >= 0, got "${values['mismatch-tolerance']}"`);
     }
     options.mismatchTolerance = tolerance;
+  }
+  if (values.ledger !== undefined) {
+    if (values.ledger === '') throw new ClientMt5Error('CLI_USAGE', '--ledger must name a file, got ""');
+    options.ledgerPath = values.ledger;
+  }
+  if (values['ledger-fsync'] !== undefined) {
+    const policy = values['ledger-fsync'];
+    if (!(LEDGER_FSYNC_POLICIES as readonly string[]).includes(policy)) {
+      throw new ClientMt5Error('CLI_USAGE', `--ledger-fsync must be one of ${LEDGER_FSYNC_POLICIES.join(', ')}, got "${policy}"`);
+    }
+    if (values.ledger === undefined) throw new ClientMt5Error('CLI_USAGE', '--ledger-fsync needs --ledger FILE');
+    options.ledgerFsync = policy as LedgerFsync;
+  }
+  if (values['heartbeat-ms'] !== undefined) {
+    const ms = Number(values['heartbeat-ms']);
+    if (!Number.isInteger(ms) || ms < 0 || ms > 3600000) {
+      throw new ClientMt5Error('CLI_USAGE', `--heartbeat-ms must be an integer from 0 (off) to 3600000, got "${values['heartbeat-ms']}"`);
+    }
+    options.heartbeatIntervalMs = ms;
   }
   return options;
 }

@@ -18,6 +18,7 @@ import type { clientmt5 } from '../gen/clientmt5.js';
 import { IndicatorRowView, type ColumnarBatch } from './columnar-batch.js';
 import type { IndicatorChecker } from './indicator-check.js';
 import type { LatencyHistogram } from './latency-histogram.js';
+import type { Ledger } from './ledger.js';
 import { ReferenceIndicators } from './reference-indicators.js';
 
 /** Counters shared by every client of one backend (the totals BackendStats reports). */
@@ -35,13 +36,18 @@ export interface StreamCounters {
   indicator_unverified: number;
   /** Of `batches`, how many came column-packed (market_data_columns). */
   batches_columnar: number;
+  /**
+   * Symbols whose indicators went absent again after having been present: the client restarted
+   * and its indicators are warming up from nothing, so the reference started over at that tick.
+   */
+  indicator_resets: number;
 }
 
 export function newStreamCounters(): StreamCounters {
   return {
     batches: 0, batches_duplicate: 0, batch_gaps: 0, ticks_received: 0, duplicates: 0, gaps: 0,
     missing_ticks: 0, out_of_order: 0, bad_ticks: 0, indicator_checked: 0, indicator_unverified: 0,
-    batches_columnar: 0,
+    batches_columnar: 0, indicator_resets: 0,
   };
 }
 
@@ -55,7 +61,11 @@ export class SymbolStream {
   ticks = 0;
   /** False once the backend lacks part of this symbol's history (joined mid-way, or a gap). */
   verifiable: boolean;
-  readonly reference = new ReferenceIndicators();
+  reference = new ReferenceIndicators();
+  /** A tick of this symbol carried indicators (the client's are warm). */
+  warm = false;
+  /** The batch that last touched this symbol (the ledger records each touched symbol once). */
+  touchedBatch = 0;
 
   constructor(verifiable: boolean) {
     this.verifiable = verifiable;
@@ -73,13 +83,47 @@ export class ClientStream {
   private fromStart = false;
   private started = false;
   readonly symbols = new Map<string, SymbolStream>();
+  /** Symbols the batch being applied touched (for its ledger record). */
+  private readonly touched: string[] = [];
+  private ledgerVersion = 0;
 
   constructor(
     readonly clientId: string,
     private readonly counters: StreamCounters,
     private readonly checker: IndicatorChecker,
     private readonly latency: LatencyHistogram,
+    private readonly ledger?: Ledger,
   ) {}
+
+  /**
+   * Learns from the shared ledger what other backends stored for this client since we last
+   * looked: the last batch and each symbol's position. Called when the client connects and before
+   * every batch, so duplicates, gaps and order are judged across endpoints.
+   */
+  syncFromLedger(): void {
+    const ledger = this.ledger;
+    if (ledger === undefined) return;
+    ledger.catchUp();
+    const held = ledger.client(this.clientId);
+    if (held === undefined || held.version === this.ledgerVersion) return;
+    this.ledgerVersion = held.version;
+    if (held.lastBatch > this.lastBatch) {
+      if (!this.started) this.fromStart = held.firstBatch === 1;
+      this.started = true;
+      this.lastBatch = held.lastBatch;
+    }
+    for (const [symbol, p] of held.symbols) {
+      let sym = this.symbols.get(symbol);
+      if (sym === undefined) this.symbols.set(symbol, sym = new SymbolStream(false));
+      if (p.lastSeq > sym.lastSeq) {
+        // Ticks stored elsewhere: this backend's reference lacks them, so it cannot verify
+        // indicators of this symbol again until the client's restart (see onTick).
+        sym.lastSeq = p.lastSeq;
+        sym.verifiable = false;
+      }
+      if (p.lastTimeMsc > sym.lastTimeMsc) sym.lastTimeMsc = p.lastTimeMsc;
+    }
+  }
 
   /** The batch number that must come next. */
   get expectedBatch(): number {
@@ -92,27 +136,31 @@ export class ClientStream {
    */
   onBatch(batch: clientmt5.v1.MarketDataStream, receivedAtMs: number): BatchOutcome {
     const ticks = batch.ticks as clientmt5.v1.TickData[];
+    this.syncFromLedger();
     const outcome = this.admit(batch.batch_sequence, ticks.length);
     if (outcome !== 'accepted') return outcome;
+    const before = this.ticksReceived;
     for (let i = 0; i < ticks.length; i++) {
       const t = ticks[i];
       this.onTick(t.symbol, t.sequence_number, t.time_msc, t.received_at_ms, t.bid, t.ask, t.indicators, receivedAtMs);
     }
-    this.accepted(batch.batch_sequence);
+    this.accepted(batch.batch_sequence, before);
     return 'accepted';
   }
 
   /** The same for a decoded market_data_columns batch: the same checks, tick by tick. */
   onColumns(batch: ColumnarBatch, receivedAtMs: number): BatchOutcome {
+    this.syncFromLedger();
     const outcome = this.admit(batch.batchSequence, batch.count);
     if (outcome !== 'accepted') return outcome;
+    const before = this.ticksReceived;
     const view = this.view(batch);
     for (let i = 0; i < batch.count; i++) {
       view.row = i;
       this.onTick(batch.symbolOf(i), batch.sequenceNumber[i], batch.timeMsc[i], batch.receivedAtMs[i],
         batch.bid[i], batch.ask[i], view, receivedAtMs);
     }
-    this.accepted(batch.batchSequence);
+    this.accepted(batch.batchSequence, before);
     this.counters.batches_columnar++;
     return 'accepted';
   }
@@ -145,9 +193,18 @@ export class ClientStream {
     return 'accepted';
   }
 
-  private accepted(seq: number): void {
+  private accepted(seq: number, ticksBefore: number): void {
     this.lastBatch = seq;
     this.counters.batches++;
+    if (this.ledger !== undefined) {
+      // Stored (and, per the fsync policy, on disk) before the caller acks.
+      const symbols = this.touched.map((name) => {
+        const sym = this.symbols.get(name)!;
+        return { symbol: name, lastSeq: sym.lastSeq, lastTimeMsc: sym.lastTimeMsc };
+      });
+      this.ledger.append({ client: this.clientId, batch: seq, ticks: this.ticksReceived - ticksBefore, symbols });
+    }
+    this.touched.length = 0;
   }
 
   private onTick(symbol: string, seq: number, timeMsc: number, tickReceivedAtMs: number, bid: number, ask: number,
@@ -178,11 +235,27 @@ export class ClientStream {
     sym.ticks++;
     this.ticksReceived++;
     c.ticks_received++;
+    if (this.ledger !== undefined && sym.touchedBatch !== this.lastBatch + 1) {
+      sym.touchedBatch = this.lastBatch + 1;
+      this.touched.push(symbol);
+    }
 
     if (timeMsc < sym.lastTimeMsc) c.out_of_order++;
     else sym.lastTimeMsc = timeMsc;
     if (tickReceivedAtMs > 0) this.latency.recordMs(receivedAtMs - tickReceivedAtMs);
 
+    // The shortest warm-up is EMA(12)'s: a tick without it carries no indicator at all. Absent
+    // again after having been present means the client restarted with cold indicators: start the
+    // reference over at this tick (it then holds this symbol's whole history again).
+    const warm = indicators != null && indicators.ema_12 != null;
+    if (warm) {
+      sym.warm = true;
+    } else if (sym.warm) {
+      sym.warm = false;
+      sym.reference = new ReferenceIndicators();
+      sym.verifiable = true;
+      c.indicator_resets++;
+    }
     if (!sym.verifiable) {
       c.indicator_unverified++;
       return;

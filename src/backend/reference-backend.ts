@@ -7,12 +7,15 @@
  *             market_data          ClientStream (per JWT sub): batch continuity, per-symbol sequence,
  *             market_data_columns  time order, latency, indicators vs reference ─► Ack | Error(GAP)
  *                                  (columnar: decoded by columnar-decoder.ts, only if negotiated)
- *             heartbeat    ─► Heartbeat{ now, last acked batch }
+ *             heartbeat    ─► Heartbeat{ now, last acked batch } (also sent unasked every heartbeatIntervalMs)
  *             account_profile, client_prices, execution_report ─► counted
  *             anything else / undecodable / text ─► Error(BACKEND_BAD_FRAME), connection kept
  *
  * One connection per client identity: a newer connection with the same `sub` replaces the older
  * one (closed with 4003), and the stream state carries over, so a reconnecting client resumes.
+ * With a ledger shared by several backend processes (the endpoints of one platform), the state
+ * carries over between them too: each records every batch there before acking it and reads what
+ * the others recorded before judging a batch (ledger.ts).
  */
 import type { WireEncoding } from '../shared/config.js';
 import { ClientMt5Error } from '../shared/errors.js';
@@ -28,6 +31,7 @@ import { DEFAULT_BACKEND_ENCODINGS, pickEncoding } from './negotiation.js';
 import { FrameRecorder } from './frame-recorder.js';
 import { DEFAULT_MISMATCH_TOLERANCE, IndicatorChecker } from './indicator-check.js';
 import { LatencyHistogram } from './latency-histogram.js';
+import { Ledger, type LedgerFsync } from './ledger.js';
 import { decodeEnvelope, encodeAck, encodeError, encodeHeartbeat, type Envelope, type MarketDataStream } from './wire.js';
 
 export type { BackendStats } from './backend-stats.js';
@@ -60,7 +64,19 @@ export interface BackendOptions {
    * behaves as a backend that knows no subprotocols (its clients speak row).
    */
   encodings?: readonly WireEncoding[];
+  /**
+   * A ledger file shared with the other endpoints (docs/protocol.md, section 2): every accepted
+   * batch is recorded there before its ack, and read by the others before they judge a batch, so
+   * duplicates, gaps and order are checked across a failover.
+   */
+  ledgerPath?: string;
+  /** `always` (default): fsync every record before the ack; `never`: leave it to the OS. */
+  ledgerFsync?: LedgerFsync;
+  /** Send every client a Heartbeat envelope this often (ms); 0 = never. Default 200. */
+  heartbeatIntervalMs?: number;
 }
+
+export const DEFAULT_BACKEND_HEARTBEAT_MS = 200;
 
 export interface BackendHandle {
   port: number;
@@ -98,11 +114,12 @@ export async function startBackend(opts: BackendOptions): Promise<BackendHandle>
   const recorder = opts.recordPath === undefined ? undefined : new FrameRecorder(opts.recordPath);
   const supported = opts.encodings ?? DEFAULT_BACKEND_ENCODINGS;
   const columns = new ColumnarDecoder();
+  const ledger = opts.ledgerPath === undefined ? undefined : new Ledger(opts.ledgerPath, opts.ledgerFsync ?? 'always');
 
   const streamOf = (clientId: string): ClientStream => {
     let s = clients.get(clientId);
     if (s === undefined) {
-      s = new ClientStream(clientId, counters, checker, latency);
+      s = new ClientStream(clientId, counters, checker, latency, ledger);
       clients.set(clientId, s);
     }
     return s;
@@ -206,7 +223,8 @@ export async function startBackend(opts: BackendOptions): Promise<BackendHandle>
       open.set(clientId, ws);
       server.connections++;
       server.connections_total++;
-      streamOf(clientId);
+      // What the other endpoints stored meanwhile: this client continues from there.
+      streamOf(clientId).syncFromLedger();
       if (previous !== undefined) previous.end(CLOSE_REPLACED, 'replaced by a newer connection of the same client');
     },
     message: (ws, message, isBinary) => {
@@ -241,12 +259,25 @@ export async function startBackend(opts: BackendOptions): Promise<BackendHandle>
     res.writeStatus('404 Not Found').end(`no route ${req.getMethod().toUpperCase()} ${req.getUrl()}; the WebSocket endpoint is ${path}\n`);
   });
 
+  // Heartbeats from this side: a client that hears nothing for its linkTimeoutMs moves on.
+  const heartbeatMs = opts.heartbeatIntervalMs ?? DEFAULT_BACKEND_HEARTBEAT_MS;
+  const heartbeats = heartbeatMs > 0 ? setInterval(() => {
+    const now = Date.now();
+    for (const [id, ws] of open) {
+      ws.send(encodeHeartbeat(now, clients.get(id)?.lastBatch ?? 0), true);
+      server.heartbeats_sent++;
+    }
+  }, heartbeatMs) : undefined;
+  heartbeats?.unref();
+
   const listenSocket = await new Promise<us_listen_socket>((resolve, reject) => {
     app.listen(host, port, (socket) => {
       if (socket) resolve(socket);
       else reject(new ClientMt5Error('BACKEND_LISTEN', `the reference backend cannot listen on ${host}:${port} (in use, or not a local address)`));
     });
   }).catch(async (err: unknown) => {
+    clearInterval(heartbeats);
+    ledger?.close();
     await recorder?.close();
     throw err;
   });
@@ -254,7 +285,7 @@ export async function startBackend(opts: BackendOptions): Promise<BackendHandle>
 
   function stats(): BackendStats {
     const record = recorder === undefined ? undefined : { path: recorder.path, frames: recorder.frames, bytes: recorder.bytes };
-    return buildStats(server, counters, checker, latency, clients, new Set(open.keys()), record);
+    return buildStats(server, counters, checker, latency, clients, new Set(open.keys()), record, ledger?.stats());
   }
 
   let closing: Promise<void> | undefined;
@@ -269,8 +300,10 @@ export async function startBackend(opts: BackendOptions): Promise<BackendHandle>
     },
     close() {
       closing ??= (async () => {
+        clearInterval(heartbeats);
         uws.us_listen_socket_close(listenSocket);
         for (const ws of [...open.values()]) ws.end(1001, 'backend shutting down');
+        ledger?.close();
         await recorder?.close();
       })();
       return closing;

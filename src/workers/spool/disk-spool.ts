@@ -176,7 +176,7 @@ export class DiskSpool implements BatchStore {
   get full(): boolean {
     if (this.pendingCount > 0) return true;
     if (this.o.overflow !== 'pause') return false;
-    return this.bytes >= this.o.maxBytes || this.size >= this.o.maxBatches || this.tooOld(this.now());
+    return this.bytes >= this.o.maxBytes || this.size >= this.o.maxBatches || (this.o.maxAgeMs > 0 && this.tooOld(this.now()));
   }
 
   /** The durable cursor table: what a restarted bridge puts in `welcome`. */

@@ -143,7 +143,8 @@ describe('reference backend: market data stream', () => {
     expect(gap.error).toMatchObject({ code: 'BACKEND_SEQUENCE_GAP', batch_sequence: 3 });
     expect(gap.error?.message).toContain('batches 2..2 are missing');
     c.send(encodeHeartbeat(3));
-    const hb = await c.next(); // no ack came between the error and this reply
+    const hb = await c.nextHeartbeat(); // no ack came between the error and this reply
+    expect(c.pending).toBe(0);
     expect(hb.heartbeat?.last_batch_sequence).toBe(1);
     expect((await sendBatch(c, 2, batches[1])).ack?.batch_sequence).toBe(2);
     expect((await sendBatch(c, 3, batches[2])).ack?.batch_sequence).toBe(3);
@@ -196,7 +197,7 @@ describe('reference backend: market data stream', () => {
     await sendBatch(c, 1, new TickSource(['EURUSD']).next(2));
     const before = Date.now();
     c.send(encodeHeartbeat(1));
-    const hb = await c.next();
+    const hb = await c.nextHeartbeat();
     expect(hb.heartbeat?.last_batch_sequence).toBe(1);
     expect(hb.heartbeat?.time_msc).toBeGreaterThanOrEqual(before);
   });

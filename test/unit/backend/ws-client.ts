@@ -10,12 +10,23 @@ export interface Rejection {
 export class TestClient {
   private readonly queue: Envelope[] = [];
   private readonly waiters: Array<(e: Envelope) => void> = [];
+  /** Heartbeats come unasked every few hundred ms: they wait apart from the answers to frames. */
+  private readonly heartbeats: Envelope[] = [];
+  private readonly heartbeatWaiters: Array<(e: Envelope) => void> = [];
+  heartbeatsReceived = 0;
   readonly closed: Promise<{ code: number; reason: string }>;
 
   private constructor(readonly ws: WebSocket) {
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       if (!isBinary) throw new Error(`backend sent a text frame: ${data.toString()}`);
       const env = Envelope.decode(new Uint8Array(data));
+      if (env.heartbeat) {
+        this.heartbeatsReceived++;
+        const w = this.heartbeatWaiters.shift();
+        if (w) w(env);
+        else this.heartbeats.push(env);
+        return;
+      }
       const waiter = this.waiters.shift();
       if (waiter) waiter(env);
       else this.queue.push(env);
@@ -52,11 +63,23 @@ export class TestClient {
     this.ws.send(frame, { binary: typeof frame !== 'string' });
   }
 
-  /** The next envelope the backend sent. */
+  /** The next envelope the backend sent, heartbeats aside. */
   next(): Promise<Envelope> {
     const queued = this.queue.shift();
     if (queued) return Promise.resolve(queued);
     return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /** Envelopes received and not yet taken by next(). */
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  /** The next Heartbeat envelope the backend sent (an answer, or one it sent unasked). */
+  nextHeartbeat(): Promise<Envelope> {
+    const queued = this.heartbeats.shift();
+    if (queued) return Promise.resolve(queued);
+    return new Promise((resolve) => this.heartbeatWaiters.push(resolve));
   }
 
   async close(): Promise<void> {
