@@ -25,7 +25,7 @@ export function e2eSection(e: Json): string[] {
     'the lower delivered rate of its runs. A run that failed while other work used more than 25 % of a core is marked ' +
     'disturbed and run again (at most twice).');
   out.push('- "EA history overrun": the simulated EA keeps 65,536 ticks per symbol (about half a second of EURUSD at 1M ticks/s). ' +
-    'When the bridge pauses it (a lane ring of `ringCapacityTicks`, 65,536 entries by default, is full) or its socket backs up ' +
+    'When the bridge pauses it (a lane ring of `ringCapacityTicks` entries is full) or its socket backs up ' +
     '(more than 8 MB unsent) for longer than that, ' +
     'ticks are gone at the EA and the run fails on loss. A real terminal keeps its ticks on disk, so there a long pause costs ' +
     'latency (backfill), not ticks; the benchmark counts it as loss all the same.');

@@ -43,8 +43,12 @@ const wsUrl = z.string().refine((s) => /^wss?:\/\/[^\s/]+/.test(s), {
 export const configSchema = z.object({
   /** Compute workers, one lane (ring + WASM instance) each. */
   workers: int('workers', 1, 16).default(2),
-  /** Entries per lane ring (and per output ring); at least twice the largest EA frame (4096 ticks). */
-  ringCapacityTicks: powerOfTwo('ringCapacityTicks', 8192, 1 << 24).default(1 << 16),
+  /**
+   * Entries per lane ring (and per output ring); at least twice the largest EA frame (4096 ticks).
+   * 16,384 (~16 ms at 1M ticks/s) costs ~4 MB of memory per lane once used; 65,536 cost ~16.5 MB
+   * per lane of the bridge's RSS (input + output ring, bench:e2e).
+   */
+  ringCapacityTicks: powerOfTwo('ringCapacityTicks', 8192, 1 << 24).default(1 << 14),
   eaLink: z.object({
     host: z.string().min(1).default(DEFAULT_EA_HOST),
     port: int('eaLink.port', 0, 65535).default(DEFAULT_EA_PORT),
@@ -70,7 +74,7 @@ export const configSchema = z.object({
      * batches of up to maxBatchTicks, a count bound alone let ~0.5 GB pile up at 1M ticks/s
      * (bench:e2e RSS, BENCHMARKS.md).
      */
-    maxUnackedBytes: int('transport.maxUnackedBytes', 1 << 16, 1 << 30).default(32 << 20),
+    maxUnackedBytes: int('transport.maxUnackedBytes', 1 << 16, 1 << 30).default(16 << 20),
     /**
      * A batch is sealed at once, without waiting for maxBatchDelayMs, while fewer than this many
      * are unacked: at low rates every tick goes out as it arrives instead of waiting for the
