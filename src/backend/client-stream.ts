@@ -148,7 +148,10 @@ export class ClientStream {
     return 'accepted';
   }
 
-  /** The same for a decoded market_data_columns batch: the same checks, tick by tick. */
+  /**
+   * The same for a decoded market_data_columns batch: the same checks, tick by tick. A
+   * columnar-latest batch's indicators are checked at each symbol's last tick of the batch.
+   */
   onColumns(batch: ColumnarBatch, receivedAtMs: number): BatchOutcome {
     this.syncFromLedger();
     const outcome = this.admit(batch.batchSequence, batch.count);
@@ -158,7 +161,7 @@ export class ClientStream {
     for (let i = 0; i < batch.count; i++) {
       view.row = i;
       this.onTick(batch.symbolOf(i), batch.sequenceNumber[i], batch.timeMsc[i], batch.receivedAtMs[i],
-        batch.bid[i], batch.ask[i], view, receivedAtMs);
+        batch.bid[i], batch.ask[i], view, receivedAtMs, batch.carriesIndicators(i));
     }
     this.accepted(batch.batchSequence, before);
     this.counters.batches_columnar++;
@@ -208,7 +211,7 @@ export class ClientStream {
   }
 
   private onTick(symbol: string, seq: number, timeMsc: number, tickReceivedAtMs: number, bid: number, ask: number,
-    indicators: WireIndicators | null | undefined, receivedAtMs: number): void {
+    indicators: WireIndicators | null | undefined, receivedAtMs: number, carried = true): void {
     const c = this.counters;
     if (symbol === '' || !Number.isSafeInteger(seq) || seq < 1) {
       c.bad_ticks++;
@@ -244,6 +247,12 @@ export class ClientStream {
     else sym.lastTimeMsc = timeMsc;
     if (tickReceivedAtMs > 0) this.latency.recordMs(receivedAtMs - tickReceivedAtMs);
 
+    if (!carried) {
+      // columnar-latest: this tick's indicators did not travel, its symbol's last tick of the
+      // batch carries them; the reference takes its price all the same and is checked there.
+      if (sym.verifiable) sym.reference.push((bid + ask) / 2);
+      return;
+    }
     // The shortest warm-up is EMA(12)'s: a tick without it carries no indicator at all. Absent
     // again after having been present means the client restarted with cold indicators: start the
     // reference over at this tick (it then holds this symbol's whole history again).

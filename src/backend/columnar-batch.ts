@@ -39,8 +39,20 @@ export class ColumnarBatch {
   receivedAtMs = new Float64Array(0);
   flags = new Int32Array(0);
   quality = new Int32Array(0);
-  /** In INDICATOR_NAMES order; NaN where the tick has no value. */
+  /**
+   * In INDICATOR_NAMES order; NaN where the tick has no value. In a columnar-latest batch only
+   * each symbol's last tick has values (its latest ones); the others are NaN.
+   */
   indicators: Float64Array[] = [];
+  /** A columnar-latest batch: indicators travelled once per symbol, as at its last tick. */
+  latest = false;
+  /** Per symbol index: the row of its last tick in the batch (-1: none). */
+  lastRow = new Int32Array(0);
+  /**
+   * columnar-latest: per indicator (INDICATOR_NAMES order), per symbol index, the value at the
+   * symbol's last tick of the batch; NaN where it has none yet.
+   */
+  latestIndicators: Float64Array[] = [];
 
   clear(): void {
     this.batchSequence = 0;
@@ -50,6 +62,20 @@ export class ColumnarBatch {
     this.count = 0;
     this.symbols.length = 0;
     this.priceScale.length = 0;
+    this.latest = false;
+  }
+
+  /** Room for `n` symbols. */
+  reserveSymbols(n: number): void {
+    if (n <= this.lastRow.length) return;
+    const size = Math.max(n, this.lastRow.length * 2, 16);
+    this.lastRow = new Int32Array(size);
+    this.latestIndicators = Array.from({ length: INDICATOR_COUNT }, () => new Float64Array(size));
+  }
+
+  /** Whether tick i carries indicators on the wire: every tick, or in a columnar-latest batch its symbol's last. */
+  carriesIndicators(i: number): boolean {
+    return !this.latest || this.lastRow[this.symbolIndex[i]] === i;
   }
 
   /** Room for `n` ticks. */

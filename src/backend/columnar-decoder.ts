@@ -7,6 +7,10 @@
  *   frame ──scan Envelope──► field 22? ──read fields (any order, packed or not)──► raw columns
  *         ──rebuild (deltas, points, presence)──► ColumnarBatch, or BACKEND_BAD_FRAME saying why
  *
+ * A columnar-latest batch (indicators_latest_absent, field 25, not empty) comes out with `latest`
+ * set, each symbol's values in `latestIndicators`, and per tick only each symbol's last tick
+ * holding indicators.
+ *
  * Fields this reader does not know are skipped by wire type, as protobuf requires.
  */
 import { ClientMt5Error } from '../shared/errors.js';
@@ -41,6 +45,8 @@ const F_RECEIVED_Q12 = 21;
 const F_RECEIVED_MS = 22;
 const F_ABSENT = 23;
 const F_INDICATORS = 24;
+const F_LATEST_ABSENT = 25;
+const F_INDICATORS_LATEST = 26;
 const FIRST_COLUMN = F_SYMBOL_INDEX;
 const LAST_COLUMN = F_ABSENT;
 const ZIGZAG = new Set([F_TIME, F_SEQUENCE, F_BID_POINTS, F_ASK_MINUS_BID, F_LAST_POINTS, F_RECEIVED_Q12]);
@@ -57,12 +63,16 @@ export class ColumnarDecoder {
   private readonly raw: RawColumn[] = [];
   private readonly indicatorRaw: RawColumn[] = [];
   private readonly priceScale = new RawColumn('double');
+  /** columnar-latest: indicators_latest_absent (per symbol) and indicators_latest's columns. */
+  private readonly latestAbsent = new RawColumn('varint');
+  private readonly latestRaw: RawColumn[] = [];
   /** Per batch symbol index: the running value of a per-symbol delta chain. */
   private symbolPrev = new Float64Array(64);
 
   constructor() {
     for (let f = 0; f <= LAST_COLUMN; f++) this.raw.push(new RawColumn(ZIGZAG.has(f) ? 'zigzag' : DOUBLE.has(f) ? 'double' : 'varint'));
     for (let f = 0; f < INDICATOR_COUNT; f++) this.indicatorRaw.push(new RawColumn('double'));
+    for (let f = 0; f < INDICATOR_COUNT; f++) this.latestRaw.push(new RawColumn('double'));
   }
 
   /**
@@ -107,6 +117,8 @@ export class ColumnarDecoder {
     b.clear();
     for (const c of this.raw) c.length = 0;
     for (const c of this.indicatorRaw) c.length = 0;
+    for (const c of this.latestRaw) c.length = 0;
+    this.latestAbsent.length = 0;
     this.priceScale.length = 0;
     const r = this.r;
     r.reset(bytes, start, end);
@@ -123,7 +135,9 @@ export class ColumnarDecoder {
       else if (field === 5 && wt === 0) tickCount = r.uint64();
       else if (field === 6 && wt === 2) b.symbols.push(r.string());
       else if (field === 7) r.column(this.priceScale, wt, field, 'varint');
-      else if (field === F_INDICATORS && wt === 2) this.readIndicators();
+      else if (field === F_INDICATORS && wt === 2) this.readIndicators(this.indicatorRaw);
+      else if (field === F_LATEST_ABSENT) r.column(this.latestAbsent, wt, field, 'varint');
+      else if (field === F_INDICATORS_LATEST && wt === 2) this.readIndicators(this.latestRaw);
       else r.skip(wt);
     }
     if (tickCount > MAX_COLUMNAR_TICKS) throw bad(`tick_count ${tickCount} is above this backend's limit of ${MAX_COLUMNAR_TICKS}`);
@@ -133,7 +147,7 @@ export class ColumnarDecoder {
     return b;
   }
 
-  private readIndicators(): void {
+  private readIndicators(columns: RawColumn[]): void {
     const r = this.r;
     const len = r.uint32();
     const outerEnd = r.end;
@@ -143,7 +157,7 @@ export class ColumnarDecoder {
     while (r.pos < end) {
       const tag = r.uint32();
       const field = tag >>> 3;
-      if (field >= 1 && field <= INDICATOR_COUNT) r.column(this.indicatorRaw[field - 1], tag & 7, field);
+      if (field >= 1 && field <= INDICATOR_COUNT) r.column(columns[field - 1], tag & 7, field);
       else r.skip(tag & 7);
     }
     r.end = outerEnd;
@@ -163,7 +177,11 @@ export class ColumnarDecoder {
       throw bad(`price_scale has ${this.priceScale.length} entries for ${symbols} symbols`);
     }
     for (let s = 0; s < symbols; s++) b.priceScale[s] = this.priceScale.length === 0 ? 0 : this.priceScale.values[s];
-    if (n === 0) return;
+    b.latest = this.latestAbsent.length > 0;
+    if (n === 0) {
+      if (b.latest) throw bad('indicators_latest_absent in a batch without ticks');
+      return;
+    }
     if (symbols === 0) throw bad(`${n} ticks and an empty symbol table`);
     if (this.symbolPrev.length < symbols) this.symbolPrev = new Float64Array(symbols * 2);
     const sym = b.symbolIndex;
@@ -186,7 +204,47 @@ export class ColumnarDecoder {
     }
     if (raw[F_RECEIVED_MS].length > 0) copyOrZero(raw[F_RECEIVED_MS], b.receivedAtMs, n);
     else runningSum(raw[F_RECEIVED_Q12], b.receivedAtMs, n, RECEIVED_AT_SCALE);
-    this.indicators(n);
+    b.reserveSymbols(symbols);
+    const lastRow = b.lastRow;
+    lastRow.fill(-1, 0, symbols);
+    for (let i = 0; i < n; i++) lastRow[sym[i]] = i;
+    if (b.latest) this.latestIndicators(n, symbols);
+    else {
+      for (const c of this.latestRaw) if (c.length > 0) throw bad('indicators_latest without indicators_latest_absent');
+      this.indicators(n);
+    }
+  }
+
+  /**
+   * columnar-latest: each symbol's values as at its last tick, into `latestIndicators`, and onto
+   * that tick of the per-tick columns (every other tick: NaN, nothing travelled for it).
+   */
+  private latestIndicators(n: number, symbols: number): void {
+    const b = this.batch;
+    const absent = this.latestAbsent;
+    if (absent.length !== symbols) throw bad(`indicators_latest_absent has ${absent.length} entries for ${symbols} symbols`);
+    if (this.raw[F_ABSENT].length > 0) throw bad('indicators_absent in a columnar-latest batch (it has indicators_latest_absent)');
+    for (let s = 0; s < symbols; s++) {
+      if (absent.values[s] > ALL_ABSENT) throw bad(`symbol ${s}: indicators_latest_absent ${absent.values[s]} has bits beyond the ${INDICATOR_COUNT} indicators`);
+      if (b.lastRow[s] < 0) throw bad(`symbol ${s} (${b.symbols[s]}) has no tick, so no latest indicators`);
+    }
+    for (let f = 0; f < INDICATOR_COUNT; f++) {
+      if (this.indicatorRaw[f].length > 0) throw bad(`indicators field ${f + 1} has per-tick values in a columnar-latest batch`);
+      const col = this.latestRaw[f];
+      const k = INDICATOR_BY_FIELD[f];
+      const latest = b.latestIndicators[k];
+      const out = b.indicators[k];
+      out.fill(NaN, 0, n);
+      const bit = 1 << f;
+      let used = 0;
+      for (let s = 0; s < symbols; s++) {
+        if ((absent.values[s] & bit) !== 0) latest[s] = NaN;
+        else if (used < col.length) latest[s] = col.values[used++];
+        else throw bad(`indicators_latest field ${f + 1} has ${col.length} values, fewer than the symbols that say they have one`);
+        out[b.lastRow[s]] = latest[s];
+      }
+      if (used !== col.length) throw bad(`indicators_latest field ${f + 1} has ${col.length} values for ${used} symbols that have one`);
+    }
   }
 
   private perSymbolSum(col: RawColumn, out: Float64Array, n: number): void {

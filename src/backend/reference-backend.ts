@@ -60,7 +60,7 @@ export interface BackendOptions {
   mismatchTolerance?: number;
   /**
    * Tick encodings this backend negotiates, picked in the client's order of preference:
-   * ALL_BACKEND_ENCODINGS (columnar, row) reads both; default DEFAULT_BACKEND_ENCODINGS. `[]`
+   * ALL_BACKEND_ENCODINGS (columnar, columnar-latest, row) reads all; default DEFAULT_BACKEND_ENCODINGS. `[]`
    * behaves as a backend that knows no subprotocols (its clients speak row).
    */
   encodings?: readonly WireEncoding[];
@@ -158,8 +158,8 @@ export async function startBackend(opts: BackendOptions): Promise<BackendHandle>
     if (version >= 0) {
       if (version > 1) {
         badFrame(ws, `protocol_version ${version} is not supported; this backend speaks version 1`);
-      } else if (ws.getUserData().encoding !== 'columnar') {
-        badFrame(ws, 'market_data_columns on a link that did not negotiate clientmt5.v1.columnar; send market_data', columns.batch.batchSequence);
+      } else if (ws.getUserData().encoding === 'row') {
+        badFrame(ws, 'market_data_columns on a link that did not negotiate clientmt5.v1.columnar or clientmt5.v1.columnar-latest; send market_data', columns.batch.batchSequence);
       } else {
         onMarketData(ws, streamOf(ws.getUserData().clientId), columns.batch, receivedAtMs);
       }

@@ -22,12 +22,14 @@ const powerOfTwo = (name: string, min: number, max: number) =>
   int(name, min, max).refine((v) => (v & (v - 1)) === 0, { error: `${name} must be a power of two from ${min} to ${max}` });
 
 /** Values of `transport.encoding`. */
-export const TRANSPORT_ENCODINGS = ['auto', 'row', 'columnar'] as const;
+export const TRANSPORT_ENCODINGS = ['auto', 'row', 'columnar', 'columnar-latest'] as const;
 export type TransportEncoding = (typeof TRANSPORT_ENCODINGS)[number];
 
 /** The WebSocket subprotocol that names each tick encoding on the backend link. */
 export const ENCODING_SUBPROTOCOLS = {
   columnar: 'clientmt5.v1.columnar',
+  /** The columnar tick columns, indicators once per symbol per batch (as at its last tick). */
+  'columnar-latest': 'clientmt5.v1.columnar-latest',
   row: 'clientmt5.v1.row',
 } as const;
 export type WireEncoding = keyof typeof ENCODING_SUBPROTOCOLS;
@@ -98,8 +100,10 @@ export const configSchema = z.object({
     reconnectMaxMs: int('transport.reconnectMaxMs', 10, 600000).default(10000),
     /**
      * Tick encoding on the backend link, negotiated as a WebSocket subprotocol (docs/protocol.md,
-     * section 2): `auto` offers columnar then row and takes what the backend picks; `row` offers
-     * only the seeds' row form; `columnar` insists on the column-packed form.
+     * section 2): `auto` offers columnar, columnar-latest, then row and takes what the backend
+     * picks; `row` offers only the seeds' row form; `columnar` insists on the column-packed form;
+     * `columnar-latest` insists on it with indicators once per symbol per batch (the values at the
+     * symbol's last tick), for backends that only need each symbol's current indicator state.
      */
     encoding: z.enum(TRANSPORT_ENCODINGS, {
       error: `transport.encoding must be one of ${TRANSPORT_ENCODINGS.join(', ')}`,

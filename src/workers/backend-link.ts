@@ -21,7 +21,7 @@
  * section 2): the client offers `transport.encoding`'s list in order of preference, the backend
  * picks one. A backend that picks none speaks row; `ws` refuses such an answer to an offer
  * ("Server sent no subprotocol"), so the link then connects again at once, offering nothing —
- * unless the setting insists on columnar, which such a backend cannot give.
+ * unless the setting insists on columnar or columnar-latest, which such a backend cannot give.
  */
 import WebSocket from 'ws';
 import { ENCODING_SUBPROTOCOLS, type TransportEncoding, type WireEncoding } from '../shared/config.js';
@@ -40,7 +40,7 @@ export interface BackendLinkOptions {
   failbackAfterMs?: number;
   reconnectMinMs: number;
   reconnectMaxMs: number;
-  /** Which tick encodings to offer; default `auto` (columnar, then row). */
+  /** Which tick encodings to offer; default `auto` (columnar, columnar-latest, then row). */
   encoding?: TransportEncoding;
 }
 
@@ -80,14 +80,27 @@ export interface BackendLinkEvents {
 
 /** The subprotocols offered for each setting, most preferred first. */
 export function offeredSubprotocols(encoding: TransportEncoding): string[] {
-  if (encoding === 'row') return [ENCODING_SUBPROTOCOLS.row];
-  if (encoding === 'columnar') return [ENCODING_SUBPROTOCOLS.columnar];
-  return [ENCODING_SUBPROTOCOLS.columnar, ENCODING_SUBPROTOCOLS.row];
+  if (encoding === 'auto') {
+    return [ENCODING_SUBPROTOCOLS.columnar, ENCODING_SUBPROTOCOLS['columnar-latest'], ENCODING_SUBPROTOCOLS.row];
+  }
+  return [ENCODING_SUBPROTOCOLS[encoding]];
 }
 
 /** The encoding a handshake settled on: the picked subprotocol; none picked means row. */
 export function negotiatedEncoding(protocol: string): WireEncoding {
-  return protocol === ENCODING_SUBPROTOCOLS.columnar ? 'columnar' : 'row';
+  if (protocol === ENCODING_SUBPROTOCOLS.columnar) return 'columnar';
+  if (protocol === ENCODING_SUBPROTOCOLS['columnar-latest']) return 'columnar-latest';
+  return 'row';
+}
+
+/** The encoding batches are made in before any link opens: the setting's most preferred. */
+export function preferredEncoding(encoding: TransportEncoding): WireEncoding {
+  return negotiatedEncoding(offeredSubprotocols(encoding)[0]);
+}
+
+/** Whether the setting insists on a column-packed encoding, which a backend without subprotocols cannot give. */
+function insistsOnColumnar(encoding: TransportEncoding | undefined): boolean {
+  return encoding === 'columnar' || encoding === 'columnar-latest';
 }
 
 /** Full jitter (uniform in [0, min(max, min·2^attempt)]): clients that lost the same backend spread out. */
@@ -244,14 +257,14 @@ export class BackendLink {
       if (conn.opened) this.lost(conn, code);
       if (this.stopped) return;
       if (!conn.opened && conn.reason === NO_SUBPROTOCOL) {
-        if ((this.options.encoding ?? 'auto') !== 'columnar') {
+        if (!insistsOnColumnar(this.options.encoding)) {
           // A backend without subprotocols speaks row: ask again, offering nothing, at once.
           this.offerNothing.add(index);
           this.reconnectTimer = setTimeout(() => this.connect(), 0);
           return;
         }
         this.events.onEncodingRefused?.(index,
-          `backend ${this.options.endpoints[index]} does not negotiate ${ENCODING_SUBPROTOCOLS.columnar} and transport.encoding is "columnar"`);
+          `backend ${this.options.endpoints[index]} does not negotiate ${ENCODING_SUBPROTOCOLS[preferredEncoding(this.options.encoding!)]} and transport.encoding is "${this.options.encoding}"`);
       }
       // On failure, the next endpoint: after the last one, the primary again.
       this.endpointIndex = (index + 1) % this.options.endpoints.length;
@@ -325,7 +338,7 @@ export class BackendLink {
       if (this.probe !== conn) return;
       this.probe = null;
       if (this.stopped || !this.isOpen || this.endpointIndex === 0) return;
-      if (conn.reason === NO_SUBPROTOCOL && (this.options.encoding ?? 'auto') !== 'columnar') {
+      if (conn.reason === NO_SUBPROTOCOL && !insistsOnColumnar(this.options.encoding)) {
         this.offerNothing.add(0);
         this.scheduleProbe(0);
         return;

@@ -27,15 +27,21 @@ export class ColumnWriter {
   private readonly capacity: number;
   /** indicators_absent of every tick. */
   private readonly absent: Int32Array;
-  /** Per IndicatorColumns field: how many ticks have a value. */
+  /** Per IndicatorColumns field: how many ticks (symbols, for latestIndicators) have a value. */
   private readonly presentCount = new Int32Array(32);
+  /** latestIndicators: per batch symbol, the run and ring slot of its last tick. */
+  private readonly latestSeg: Int32Array;
+  private readonly latestSlot: Int32Array;
 
-  constructor(bytes: number, capacity: number, indicators: number, private readonly t: TickSegments) {
+  /** @param symbols  most symbols a batch can hold */
+  constructor(bytes: number, capacity: number, indicators: number, symbols: number, private readonly t: TickSegments) {
     this.buf = Buffer.alloc(bytes);
     this.capacity = capacity;
     this.staged = new Float64Array(indicators * capacity);
     this.stagedBytes = Buffer.from(this.staged.buffer);
-    this.absent = new Int32Array(capacity);
+    this.absent = new Int32Array(Math.max(capacity, symbols));
+    this.latestSeg = new Int32Array(symbols);
+    this.latestSlot = new Int32Array(symbols);
   }
 
   varintField(field: number, v: number): void {
@@ -50,8 +56,8 @@ export class ColumnWriter {
     this.pos = p + bytes.length;
   }
 
-  /** Packed uint32 of n values (the Int32 bits as unsigned); left out when all are 0. */
-  uint32Values(field: number, values: Int32Array, n: number): void {
+  /** Packed uint32 of n values (the Int32 bits as unsigned); left out when all are 0 unless `always`. */
+  uint32Values(field: number, values: Int32Array, n: number, always = false): void {
     let len = 0;
     let any = 0;
     for (let i = 0; i < n; i++) {
@@ -59,7 +65,7 @@ export class ColumnWriter {
       any |= v;
       len += v >= 0 && v < 0x80 ? 1 : varintSize(v >>> 0);
     }
-    if (any === 0) return;
+    if (any === 0 && !always) return;
     const b = this.buf;
     let p = writeVarint(b, writeVarint(b, this.pos, (field << 3) | 2), len);
     for (let i = 0; i < n; i++) {
@@ -103,6 +109,63 @@ export class ColumnWriter {
   }
 
   /**
+   * columnar-latest: per symbol of the batch, the indicators of its last tick (`lastRow[x]`, a batch
+   * row): `absentField` (indicators_latest_absent) with one entry per symbol, written even when
+   * all are 0 (it marks the batch), then `field` (indicators_latest: IndicatorColumns, column f + 1
+   * holding the values of ring column `cols[f]` of the symbols that have one, in symbol order).
+   * Reads 13 values a symbol, not a tick.
+   */
+  latestIndicators(absentField: number, field: number, cols: readonly number[], lastRow: Int32Array, symbols: number): void {
+    const t = this.t;
+    const absent = this.absent;
+    const staged = this.staged;
+    const present = this.presentCount;
+    // Ring and slot of each symbol's last row.
+    const segOf = this.latestSeg;
+    const slotOf = this.latestSlot;
+    for (let x = 0; x < symbols; x++) {
+      let k = lastRow[x];
+      let g = 0;
+      while (k >= t.counts[g]) k -= t.counts[g++];
+      segOf[x] = g;
+      slotOf[x] = (t.starts[g] + k) & t.rings[g].mask;
+    }
+    absent.fill(0, 0, symbols);
+    let len = 0;
+    for (let f = 0; f < cols.length; f++) {
+      const bit = 1 << f;
+      const first = f * this.capacity;
+      let c = first;
+      for (let x = 0; x < symbols; x++) {
+        const v = t.rings[segOf[x]].f64[cols[f]][slotOf[x]];
+        if (v === v) staged[c++] = v;
+        else absent[x] |= bit;
+      }
+      present[f] = c - first;
+      if (c > first) len += 1 + varintSize((c - first) * 8) + (c - first) * 8;
+    }
+    if (symbols === 0) return;
+    this.uint32Values(absentField, absent, symbols, true);
+    if (len === 0) return;
+    const b = this.buf;
+    let p = writeVarint(b, writeVarint(b, this.pos, (field << 3) | 2), len);
+    for (let f = 0; f < cols.length; f++) {
+      const count = present[f];
+      if (count === 0) continue;
+      p = writeVarint(b, p, ((f + 1) << 3) | 2);
+      p = writeVarint(b, p, count * 8);
+      const from = f * this.capacity * 8;
+      p += this.stagedBytes.copy(b, p, from, from + count * 8);
+    }
+    this.pos = p;
+  }
+
+  /** Seals the frame: the Envelope around everything written from `headRoom` on, as `payloadField`. */
+  seal(headRoom: number, payloadField: number): Uint8Array {
+    return this.frame(headRoom, payloadField, 0);
+  }
+
+  /**
    * Writes `absentField` (indicators_absent, per tick) and seals the frame: the Envelope around
    * everything written from `headRoom` on (protocol_version 1, the payload as `payloadField`), with
    * `field` — the nested IndicatorColumns, whose column f + 1 holds the values of ring column
@@ -142,14 +205,9 @@ export class ColumnWriter {
     if (n > 0) this.uint32Values(absentField, absent, n);
     const fieldTag = (field << 3) | 2;
     const tail = len === 0 ? 0 : varintSize(fieldTag) + varintSize(len) + len;
-    const payloadLen = this.pos - headRoom + tail;
-    const tag = (payloadField << 3) | 2;
-    const frame = Buffer.allocUnsafe(2 + varintSize(tag) + varintSize(payloadLen) + payloadLen); // every byte is written below
-    frame[0] = 0x08;
-    frame[1] = 1;
-    let p = writeVarint(frame, writeVarint(frame, 2, tag), payloadLen);
-    p += this.buf.copy(frame, p, headRoom, this.pos);
+    const frame = this.frame(headRoom, payloadField, tail);
     if (len === 0) return frame;
+    let p = frame.length - tail;
     p = writeVarint(frame, writeVarint(frame, p, fieldTag), len);
     for (let f = 0; f < cols.length; f++) {
       const count = present[f];
@@ -159,6 +217,18 @@ export class ColumnWriter {
       const from = f * this.capacity * 8;
       p += this.stagedBytes.copy(frame, p, from, from + count * 8);
     }
+    return frame;
+  }
+
+  /** The frame, allocated at its exact size, with everything but the last `tail` bytes written. */
+  private frame(headRoom: number, payloadField: number, tail: number): Buffer {
+    const payloadLen = this.pos - headRoom + tail;
+    const tag = (payloadField << 3) | 2;
+    const frame = Buffer.allocUnsafe(2 + varintSize(tag) + varintSize(payloadLen) + payloadLen); // every byte is written
+    frame[0] = 0x08;
+    frame[1] = 1;
+    const p = writeVarint(frame, writeVarint(frame, 2, tag), payloadLen);
+    this.buf.copy(frame, p, headRoom, this.pos);
     return frame;
   }
 

@@ -1,7 +1,8 @@
 /**
  * Turns accepted ticks from the output rings into `Envelope{MarketDataColumns}` bytes, the
  * column-packed form negotiated as "clientmt5.v1.columnar" (proto/clientmt5/v1/columns.proto,
- * docs/protocol.md section 2). Same contract as BatchEncoder — takeFrom() as often as needed,
+ * docs/protocol.md section 2), or with `indicators: 'latest'` as "clientmt5.v1.columnar-latest":
+ * the same tick columns, and each symbol's indicators once, as at its last tick of the batch. Same contract as BatchEncoder — takeFrom() as often as needed,
  * seal() once, nothing allocated per tick — with one difference: the batch's ticks stay in their
  * rings until seal() (taken, not released), and every column is written straight from the ring
  * columns then.
@@ -21,7 +22,8 @@
  *   Envelope            1 protocol_version | 22 market_data_columns (bytes)
  *   MarketDataColumns   1 batch_sequence | 2 batch_time_msc | 3 source | 4 tenant_id | 5 tick_count |
  *                       6 symbols* | 7 price_scale | 8..23 per-tick columns (see columns.proto) |
- *                       24 indicators (IndicatorColumns: 1..13 packed doubles)
+ *                       24 indicators (IndicatorColumns: 1..13 packed doubles) |
+ *                       latest: 25 indicators_latest_absent (per symbol) | 26 indicators_latest
  */
 import { MAX_SYMBOLS, readSymbolName, SYM_FIELDS, SYM_POINT } from '../shared/lanes.js';
 import {
@@ -37,6 +39,12 @@ import {
   COL_SYMBOL_INDEX, COL_TIME, COL_VOLUME, TickColumnPass,
 } from './tick-columns.js';
 import { TickSegments } from './tick-segments.js';
+
+/**
+ * Where a columnar batch's indicators travel: `per-tick` (encoding "columnar": every tick's, fields
+ * 23-24) or `latest` ("columnar-latest": each symbol's as at its last tick of the batch, fields 25-26).
+ */
+export type IndicatorMode = 'per-tick' | 'latest';
 
 /** What the transport needs of a tick encoder; BatchEncoder (row) and ColumnarEncoder both are one. */
 export interface TickBatchEncoder {
@@ -88,22 +96,29 @@ export class ColumnarEncoder implements TickBatchEncoder {
   // Per symbol id, read once: ids are never reused and a symbol's point never changes in a run.
   private readonly nameOfId: Uint8Array[] = [];
   private readonly scaleOfId = new Float64Array(MAX_SYMBOLS + 1).fill(-1);
+  /** Per batch symbol index: the batch row of its last tick so far (what `latest` mode sends). */
+  private readonly lastRow = new Int32Array(MAX_SYMBOLS + 1);
 
   /**
    * @param symbolNames  the shared symbol-name table (lanes.ts)
    * @param symbolTable  the shared symbol table (lanes.ts), for each symbol's point; without it every
    *                     non-zero price travels as a double
+   * @param indicators   per-tick (encoding "columnar") or latest per symbol ("columnar-latest")
    */
   constructor(
     readonly capacity: number,
     private readonly symbolNames: Uint8Array,
     tenantId: string,
     private readonly symbolTable?: Float64Array,
+    readonly indicators: IndicatorMode = 'per-tick',
   ) {
     this.tenant = new TextEncoder().encode(tenantId);
     this.ticks = new TickSegments(capacity);
-    const bytes = HEAD_ROOM + 256 + this.tenant.length + (MAX_SYMBOLS + 1) * 48 + capacity * TICK_MAX_BYTES + 64 * 32;
-    this.out = new ColumnWriter(bytes, capacity, INDICATOR_COUNT, this.ticks);
+    const symbols = Math.min(capacity, MAX_SYMBOLS + 1);
+    // Header and symbol table, per-tick columns, and (latest) 13 doubles and an absent word a symbol.
+    const bytes = HEAD_ROOM + 256 + this.tenant.length + (MAX_SYMBOLS + 1) * 48 + capacity * TICK_MAX_BYTES + 64 * 32
+      + (indicators === 'latest' ? symbols * (INDICATOR_COUNT * 8 + 5) + 64 : 0);
+    this.out = new ColumnWriter(bytes, capacity, INDICATOR_COUNT, symbols, this.ticks);
     this.pass = new TickColumnPass(capacity);
   }
 
@@ -126,12 +141,14 @@ export class ColumnarEncoder implements TickBatchEncoder {
     const start = (ring.readSequence + taken) | 0;
     const symbol = ring.i32[OUT_I32_SYMBOL];
     const out = this.ticks.symbolIndex;
+    const lastRow = this.lastRow;
     const at = this.count;
     for (let i = 0; i < n; i++) {
       const id = symbol[(start + i) & mask];
       let x = this.indexOfId[id];
       if (x < 0) x = this.addSymbol(id);
       out[at + i] = x;
+      lastRow[x] = at + i;
     }
     this.ticks.add(ring, start, n);
     this.count += n;
@@ -174,8 +191,15 @@ export class ColumnarEncoder implements TickBatchEncoder {
       if (pass.receivedInQ12) w.packed(21, pass, COL_RECEIVED_Q12);
       else w.doubleColumn(22, OUT_F64_RECV_MS);
     }
-    // 23 indicators_absent, 24 indicators, and the Envelope around it all.
-    const bytes = w.sealWithIndicators(23, 24, INDICATOR_COLUMN_OF_FIELD, HEAD_ROOM, 22);
+    let bytes: Uint8Array;
+    if (this.indicators === 'latest') {
+      // 25 indicators_latest_absent, 26 indicators_latest (23 and 24 stay empty), the Envelope.
+      w.latestIndicators(25, 26, INDICATOR_COLUMN_OF_FIELD, this.lastRow, symbols);
+      bytes = w.seal(HEAD_ROOM, 22);
+    } else {
+      // 23 indicators_absent, 24 indicators, and the Envelope around it all.
+      bytes = w.sealWithIndicators(23, 24, INDICATOR_COLUMN_OF_FIELD, HEAD_ROOM, 22);
+    }
     this.ticks.release();
     for (let x = 0; x < symbols; x++) this.indexOfId[this.idOfIndex[x]] = -1;
     this.symbolCount = 0;

@@ -8,6 +8,10 @@
  *   columnar frame ──generated decoder──► rebuild (deltas, points, presence) ──► local output ring
  *                  ──► BatchEncoder.takeFrom + seal(same batch_sequence, same batch_time_msc)
  *
+ * A columnar-latest batch (indicators_latest_absent not empty) carries indicators only as of each
+ * symbol's last tick of the batch: as rows, that tick has them and the symbol's other ticks have
+ * none (an empty `indicators`), the per-tick values having never travelled.
+ *
  * Off the hot path (one call per resent batch on such a failover); it allocates freely.
  */
 import { clientmt5 } from '../gen/clientmt5.js';
@@ -59,6 +63,10 @@ export class ColumnarToRow {
     const seq = new Float64Array(ids.length);
     const indicatorAt = new Int32Array(INDICATOR_COUNT);
     const ind = md.indicators ?? {};
+    // columnar-latest: each symbol's indicators, as at its last tick of the batch, go on that tick.
+    const latest = (md.indicators_latest_absent ?? []).length > 0 ? latestBySymbol(md, ids.length) : null;
+    const lastRow = new Int32Array(ids.length).fill(-1);
+    if (latest !== null) for (let i = 0; i < n; i++) lastRow[col(md.symbol_index, i)] = i;
     let time = 0;
     let recvQ = 0;
     for (let i = 0; i < n; i++) {
@@ -94,6 +102,10 @@ export class ColumnarToRow {
       ring.f64[OUT_F64_VOLUME_REAL][slot] = col(md.volume_real, i);
       ring.f64[OUT_F64_RECV_MS][slot] = (md.received_at_ms ?? []).length > 0 ? md.received_at_ms![i] : recvQ / RECEIVED_AT_SCALE;
       ring.f64[OUT_F64_SEQ][slot] = seq[s];
+      if (latest !== null) {
+        for (let k = 0; k < INDICATOR_COUNT; k++) ring.f64[OUT_F64_IND0 + k][slot] = lastRow[s] === i ? latest[s][k] : Number.NaN;
+        continue;
+      }
       const absent = col(md.indicators_absent, i);
       for (let k = 0; k < INDICATOR_COUNT; k++) {
         const f = INDICATOR_FIELD_NUMBERS[k] - 1;
@@ -116,4 +128,19 @@ export class ColumnarToRow {
     }
     return id;
   }
+}
+
+/** Per symbol of a columnar-latest batch, its latest indicators in INDICATOR_NAMES order (NaN: absent). */
+function latestBySymbol(md: clientmt5.v1.MarketDataColumns.$Properties, symbols: number): Float64Array[] {
+  const absent = md.indicators_latest_absent ?? [];
+  if (absent.length !== symbols) throw new Error(`indicators_latest_absent has ${absent.length} entries for ${symbols} symbols`);
+  const columns = (md.indicators_latest ?? {}) as Record<string, number[] | undefined>;
+  const out = Array.from({ length: symbols }, () => new Float64Array(INDICATOR_COUNT).fill(Number.NaN));
+  for (let k = 0; k < INDICATOR_COUNT; k++) {
+    const bit = 1 << (INDICATOR_FIELD_NUMBERS[k] - 1);
+    const values = columns[INDICATOR_PROTO_FIELDS[k]] ?? [];
+    let at = 0;
+    for (let s = 0; s < symbols; s++) if ((absent[s] & bit) === 0) out[s][k] = values[at++];
+  }
+  return out;
 }

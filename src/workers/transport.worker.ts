@@ -42,7 +42,7 @@ import {
 } from '../shared/lanes.js';
 import { OUT_F64_CURSOR_COUNT, OUT_F64_CURSOR_MSC, OUT_F64_SEQ, OUT_I32_SYMBOL } from '../shared/ring-layout.js';
 import { Doorbell, SpscRing, type RingHandle } from '../shared/ring.js';
-import { BackendLink } from './backend-link.js';
+import { BackendLink, preferredEncoding } from './backend-link.js';
 import { encodeClientHeartbeat } from './heartbeat-frame.js';
 import { LinkMonitor } from './link-monitor.js';
 import { BatchEncoder } from './batch-encoder.js';
@@ -50,6 +50,8 @@ import { ColumnarEncoder, type TickBatchEncoder } from './columnar-encoder.js';
 import { ColumnarToRow, isColumnarFrame } from './columnar-transcoder.js';
 import { DiskSpool } from './spool/disk-spool.js';
 import { MemoryBatchStore, type BatchCursor, type BatchStore } from './unacked-batches.js';
+import { commandData, TradingOutbox } from './trading-frames.js';
+import type { TradingFromTransport, TradingToTransport } from '../shared/trading.js';
 
 export interface TransportWorkerData {
   outputs: RingHandle[];
@@ -66,7 +68,7 @@ export interface TransportWorkerData {
 }
 
 /** Messages main sends to this worker. */
-export type TransportCommand = { type: 'drain' } | { type: 'stop' };
+export type TransportCommand = { type: 'drain' } | { type: 'stop' } | TradingToTransport;
 /** Messages this worker sends to main. */
 export type TransportEvent =
   | LinkEvent
@@ -75,16 +77,17 @@ export type TransportEvent =
   | { type: 'ready' }
   | { type: 'drained'; unacked: number }
   | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string }
-  | { type: 'error'; error: { code: string; message: string } };
+  | { type: 'error'; error: { code: string; message: string } }
+  | TradingFromTransport;
 
 const data = workerData as TransportWorkerData;
 const { transport, backend } = data.config;
 const rings = data.outputs.map((h) => new SpscRing(h));
 const doorbell = new Doorbell(data.doorbell);
 const stats = data.stats;
-const encoders: Record<WireEncoding, TickBatchEncoder | null> = { row: null, columnar: null };
+const encoders: Record<WireEncoding, TickBatchEncoder | null> = { row: null, columnar: null, 'columnar-latest': null };
 /** The encoder batches are filled in: the link's encoding, or before any link the preferred one. */
-let encoder = encoderFor(transport.encoding === 'row' ? 'row' : 'columnar');
+let encoder = encoderFor(preferredEncoding(transport.encoding));
 let transcoder: ColumnarToRow | null = null;
 const spoolConfig = data.config.spool;
 const spool = spoolConfig?.enabled === true
@@ -129,6 +132,7 @@ const link = new BackendLink(
       }
       replay();
       pump();
+      trading.onOpen();
     },
     onMessage(bytes) {
       let env: clientmt5.v1.Envelope;
@@ -146,7 +150,11 @@ const link = new BackendLink(
         stats[TS_UNACKED_BATCHES] = store.size;
         publishSpoolStats();
         monitor.acked();
+        const reports = env.ack.report_sequence ?? 0;
+        if (reports > 0 && trading.ackThrough(reports)) post({ type: 'reports-acked', through: reports });
         pump();
+      } else if (env.trading_command) {
+        post({ type: 'trading-command', command: commandData(env.trading_command) });
       } else if (env.error) {
         post({ type: 'backend-error', code: env.error.code ?? '', message: env.error.message ?? '' });
       }
@@ -160,6 +168,8 @@ const link = new BackendLink(
     heartbeatFrame: () => encodeClientHeartbeat(Date.now(), nextSequence - 1),
   },
 );
+/** Execution reports, the account profile and price streams main hands over (commands go to main). */
+const trading = new TradingOutbox(link);
 
 function post(event: TransportEvent): void {
   parentPort?.postMessage(event);
@@ -170,7 +180,8 @@ function encoderFor(encoding: WireEncoding): TickBatchEncoder {
   if (e === null) {
     e = encoding === 'row'
       ? new BatchEncoder(transport.maxBatchTicks, data.symbolNames, backend.tenantId)
-      : new ColumnarEncoder(transport.maxBatchTicks, data.symbolNames, backend.tenantId, data.symbolTable);
+      : new ColumnarEncoder(transport.maxBatchTicks, data.symbolNames, backend.tenantId, data.symbolTable,
+        encoding === 'columnar-latest' ? 'latest' : 'per-tick');
     encoders[encoding] = e;
   }
   return e;
@@ -216,7 +227,8 @@ function seal(): boolean {
   stats[TS_UNACKED_BATCHES] = store.size;
   publishSpoolStats();
   if (durable && link.isOpen && sentThrough === sequence - 1) {
-    link.send(bytes);
+    // Only the batch sealed as a link of the other encoding opens can be columnar on a row link.
+    link.send(linkEncoding === 'row' && encoder !== encoders.row ? toRow(bytes) : bytes);
     sentThrough = sequence;
   }
   return durable;
@@ -328,7 +340,7 @@ async function loop(): Promise<void> {
   // that start-up does not wait for it: the EA's hello/welcome and the backend's handshake take
   // about as long, and ticks that come sooner wait in the rings rather than on cold code.
   const rounds = Math.max(2, Math.ceil(20000 / transport.maxBatchTicks));
-  encoderFor(transport.encoding === 'row' ? 'row' : 'columnar').warmUp(rounds);
+  encoderFor(preferredEncoding(transport.encoding)).warmUp(rounds);
   if (transport.encoding === 'auto') encoderFor('row').warmUp(rounds);
   publishSpoolStats();
   while (!stopped) {
@@ -355,6 +367,8 @@ parentPort?.on('message', (msg: TransportCommand) => {
   if (msg.type === 'drain') {
     draining = true;
     doorbell.ring();
+  } else if (msg.type === 'reports' || msg.type === 'account-profile' || msg.type === 'client-prices') {
+    trading.take(msg);
   } else if (msg.type === 'stop') {
     stopped = true;
     stats[TS_RECONNECTS] = link.reconnects;

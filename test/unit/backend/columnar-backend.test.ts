@@ -10,13 +10,14 @@ import { ENCODING_SUBPROTOCOLS } from '../../../src/shared/config.js';
 import { signJwt } from '../../../src/shared/jwt.js';
 import { OUTPUT_RING_LAYOUT } from '../../../src/shared/ring-layout.js';
 import { SpscRing } from '../../../src/shared/ring.js';
-import { ColumnarEncoder } from '../../../src/workers/columnar-encoder.js';
+import { ColumnarEncoder, type IndicatorMode } from '../../../src/workers/columnar-encoder.js';
 import { publish, RealisticTicks, symbolTables, type TickRow } from '../workers/ring-ticks.js';
 import { TestClient } from './ws-client.js';
 
 const SECRET = 'test-secret-0123456789';
 const COLUMNAR = ENCODING_SUBPROTOCOLS.columnar;
 const ROW = ENCODING_SUBPROTOCOLS.row;
+const LATEST = ENCODING_SUBPROTOCOLS['columnar-latest'];
 const token = (sub: string) => signJwt({ sub, exp: Math.floor(Date.now() / 1000) + 3600 }, SECRET);
 
 let backend: BackendHandle | undefined;
@@ -44,7 +45,11 @@ class ColumnarSource {
   private readonly ticks = new RealisticTicks(10, 11);
   private readonly tables = symbolTables(this.ticks.profiles.map((p) => p.name), this.ticks.profiles.map((p) => p.point));
   private readonly ring = SpscRing.create(4096, OUTPUT_RING_LAYOUT);
-  private readonly encoder = new ColumnarEncoder(2048, this.tables.names, '', this.tables.table);
+  private readonly encoder: ColumnarEncoder;
+
+  constructor(indicators: IndicatorMode = 'per-tick') {
+    this.encoder = new ColumnarEncoder(2048, this.tables.names, '', this.tables.table, indicators);
+  }
 
   batch(sequence: number, count: number, tamper?: (rows: TickRow[]) => void): Uint8Array {
     const rows = this.ticks.next(count);
@@ -79,10 +84,22 @@ describe('tick encoding negotiation (Sec-WebSocket-Protocol)', () => {
     expect(b.encodings()).toEqual({ a: 'columnar', b: 'row', c: 'row' });
   });
 
-  test('by default the reference backend negotiates row only (columnar when started with both)', async () => {
-    expect(DEFAULT_BACKEND_ENCODINGS).toEqual(['row']);
+  test('by default the reference backend negotiates all three encodings, in the order the client offers them', async () => {
+    expect(DEFAULT_BACKEND_ENCODINGS).toEqual(['columnar', 'columnar-latest', 'row']);
     const b = await start({ encodings: undefined });
-    expect((await connect(b, [COLUMNAR, ROW])).protocol).toBe(ROW);
+    expect((await connect(b, [COLUMNAR, LATEST, ROW], 'a')).protocol).toBe(COLUMNAR);
+    expect((await connect(b, [LATEST], 'b')).protocol).toBe(LATEST);
+    expect(b.encodings()).toEqual({ a: 'columnar', b: 'columnar-latest' });
+  });
+
+  test("columnar-latest: a backend that supports only it and row gets it from a client's auto offer", async () => {
+    const auto = `${COLUMNAR}, ${LATEST}, ${ROW}`;
+    expect(pickEncoding(auto, ['columnar-latest', 'row'])).toEqual({ subprotocol: LATEST, encoding: 'columnar-latest' });
+    expect(pickEncoding(auto, ['row', 'columnar-latest'])).toEqual({ subprotocol: LATEST, encoding: 'columnar-latest' });
+    expect(pickEncoding(auto, ALL_BACKEND_ENCODINGS)).toEqual({ subprotocol: COLUMNAR, encoding: 'columnar' });
+    expect(pickEncoding(`${ROW}`, ['columnar-latest'])).toEqual({ subprotocol: '', encoding: 'row' });
+    const b = await start({ encodings: ['columnar-latest', 'row'] });
+    expect((await connect(b, [COLUMNAR, LATEST, ROW])).protocol).toBe(LATEST);
   });
 
   test('a backend limited to row answers row; one without subprotocols answers none (ws refuses that for an offer)', async () => {
@@ -144,5 +161,44 @@ describe('reference backend: column-packed batches', () => {
     expect(reply.error?.message).toMatch(/is not a clientmt5.v1.Envelope/);
     expect((await send(colClient, good)).ack).toMatchObject({ batch_sequence: 1, ticks_received: 10 });
     expect(b.stats()).toMatchObject({ bad_frames: 2, ticks_received: 10 });
+  });
+});
+
+describe('reference backend: columnar-latest batches', () => {
+  test("acks them and checks each symbol's latest indicators against its own at that symbol's last tick", async () => {
+    const b = await start({ encodings: ['columnar-latest', 'row'] });
+    const c = await connect(b, [COLUMNAR, LATEST, ROW]);
+    expect(c.protocol).toBe(LATEST);
+    const source = new ColumnarSource('latest');
+    let total = 0;
+    let checked = 0;
+    for (let seq = 1; seq <= 6; seq++) {
+      const n = 150 * seq;
+      total += n;
+      const reply = await send(c, source.batch(seq, n));
+      expect(reply.ack).toMatchObject({ batch_sequence: seq, ticks_received: total });
+      checked += 10; // ten symbols, each in every batch of 150 ticks or more
+    }
+    expect(b.stats()).toMatchObject({
+      batches: 6, batches_columnar: 6, ticks_received: total, gaps: 0, bad_frames: 0,
+      indicator_checked: checked, indicator_mismatches: 0, indicator_resets: 0,
+    });
+  });
+
+  test('counts a latest value that disagrees, and ignores what an earlier tick of the batch had in the ring', async () => {
+    const b = await start();
+    const c = await connect(b, [LATEST]);
+    const source = new ColumnarSource('latest');
+    await send(c, source.batch(1, 1000));
+    // Rows 0 and 1 are not their symbols' last in a 300-tick batch: their values never travel.
+    await send(c, source.batch(2, 300, (rows) => { rows[0].ind[2] *= 1.01; rows[1].ind[6] = 0; }));
+    expect(b.stats().indicator_mismatches).toBe(0);
+    await send(c, source.batch(3, 300, (rows) => {
+      const s = rows[299].symbol;
+      rows[299].ind[2] *= 1 + 1e-6;
+      expect(rows.findLastIndex((r) => r.symbol === s)).toBe(299);
+    }));
+    expect(b.stats().indicator_mismatches).toBe(1);
+    expect(b.stats().mismatch_examples[0]).toMatchObject({ indicator: 'ema12' });
   });
 });

@@ -152,3 +152,58 @@ describe('backend link golden fixtures: column-packed', () => {
     expect(doubles.received_at_ms).toEqual([1767225600001.25, 1000000000.0000001]);
   });
 });
+
+/** The ticks of market-data-columns-latest.txtpb; symbol ids: EURUSD 0, GBPUSD 1, USDJPY 3. */
+const NOT_SENT = ALL_INDICATORS.map((v) => v + 1);
+const LATEST_TICKS: TickRow[] = [
+  tickRow({ symbol: 0, timeMsc: 1767225600123, bid: 1.08, ask: 1.08012, recv: 1767225600200.125, seq: 33, ind: NOT_SENT }),
+  tickRow({ symbol: 3, timeMsc: 1767225600150, bid: 155.123, ask: 155.135, recv: 1767225600200.125, seq: 7 }),
+  tickRow({ symbol: 0, timeMsc: 1767225601000, bid: 1.08004, ask: 1.08016, recv: 1767225601000.5, seq: 34, ind: ALL_INDICATORS }),
+  tickRow({ symbol: 1, timeMsc: 1767225601000, bid: 1.2701, ask: 1.27025, recv: 1767225601000.5, seq: 1 }),
+  tickRow({ symbol: 3, timeMsc: 1767225600990, bid: 155.12, ask: 155.134, recv: 1767225600995.75, seq: 8, ind: usdJpyLatest() }),
+];
+
+function usdJpyLatest(): number[] {
+  const ind = new Array<number>(INDICATOR_COUNT).fill(Number.NaN);
+  ind[0] = 155.1; // sma20
+  ind[6] = 48.5; // rsi14
+  return ind;
+}
+
+describe('backend link golden fixtures: columnar-latest', () => {
+  test('the columnar encoder in latest mode writes market-data-columns-latest.bin byte for byte', () => {
+    const { names, table } = symbolTables(['EURUSD', 'GBPUSD', 'AUDUSD', 'USDJPY'], [0.00001, 0.00001, 0.00001, 0.001]);
+    const ring = SpscRing.create(16, OUTPUT_RING_LAYOUT);
+    publishRows(ring, LATEST_TICKS);
+    const encoder = new ColumnarEncoder(8, names, 'tenant-a', table, 'latest');
+    expect(encoder.takeFrom(ring, 8)).toBe(LATEST_TICKS.length);
+    const bytes = encoder.seal(9, 1767225601002);
+    expect(Buffer.from(bytes).toString('hex')).toBe(Buffer.from(fixture('market-data-columns-latest.bin')).toString('hex'));
+  });
+
+  test("the backend's columnar decoder reads each symbol's latest indicators and puts them on its last tick only", () => {
+    const d = new ColumnarDecoder();
+    expect(d.decodeEnvelope(fixture('market-data-columns-latest.bin'))).toBe(1);
+    const b = d.batch;
+    expect(b).toMatchObject({ batchSequence: 9, count: 5, latest: true, symbols: ['EURUSD', 'USDJPY', 'GBPUSD'] });
+    expect(Array.from(b.lastRow.subarray(0, 3))).toEqual([2, 4, 3]);
+    const latestOf = (s: number) => b.latestIndicators.map((c) => c[s]);
+    expect(latestOf(0)).toEqual(ALL_INDICATORS);
+    expect(latestOf(1)).toEqual(usdJpyLatest());
+    expect(latestOf(2)).toEqual(new Array<number>(INDICATOR_COUNT).fill(Number.NaN));
+    LATEST_TICKS.forEach((r, i) => {
+      const carried = b.carriesIndicators(i);
+      expect(carried, `tick ${i}`).toBe(i >= 2);
+      expect([b.timeMsc[i], b.bid[i], b.ask[i], b.sequenceNumber[i], b.receivedAtMs[i], ...b.indicators.map((c) => c[i])], `tick ${i}`)
+        .toEqual([r.timeMsc, r.bid, r.ask, r.seq, r.recv, ...(carried ? r.ind : new Array<number>(INDICATOR_COUNT).fill(Number.NaN))]);
+    });
+  });
+
+  test('the generated decoder reads the columnar-latest fixture', () => {
+    const md = clientmt5.v1.Envelope.decode(fixture('market-data-columns-latest.bin')).market_data_columns!;
+    expect(md.indicators_latest_absent).toEqual([0, 8126, 8191]);
+    expect(md.indicators_latest!.rsi).toEqual([61.25, 48.5]);
+    expect(md.indicators_absent).toEqual([]);
+    expect(md.indicators ?? null).toBeNull();
+  });
+});

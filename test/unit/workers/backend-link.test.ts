@@ -5,10 +5,11 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import { WebSocketServer } from 'ws';
 import { ENCODING_SUBPROTOCOLS, type TransportEncoding, type WireEncoding } from '../../../src/shared/config.js';
-import { BackendLink, negotiatedEncoding, offeredSubprotocols } from '../../../src/workers/backend-link.js';
+import { BackendLink, negotiatedEncoding, offeredSubprotocols, preferredEncoding } from '../../../src/workers/backend-link.js';
 
 const COLUMNAR = ENCODING_SUBPROTOCOLS.columnar;
 const ROW = ENCODING_SUBPROTOCOLS.row;
+const LATEST = ENCODING_SUBPROTOCOLS['columnar-latest'];
 
 interface Server {
   url: string;
@@ -60,16 +61,19 @@ function open(url: string, encoding: TransportEncoding): Promise<{ encoding?: Wi
 
 describe('BackendLink: tick encoding negotiation', () => {
   test('offers per setting, most preferred first; the picked subprotocol decides, none is row', () => {
-    expect(offeredSubprotocols('auto')).toEqual([COLUMNAR, ROW]);
+    expect(offeredSubprotocols('auto')).toEqual([COLUMNAR, LATEST, ROW]);
     expect(offeredSubprotocols('row')).toEqual([ROW]);
     expect(offeredSubprotocols('columnar')).toEqual([COLUMNAR]);
-    expect([negotiatedEncoding(COLUMNAR), negotiatedEncoding(ROW), negotiatedEncoding('')]).toEqual(['columnar', 'row', 'row']);
+    expect(offeredSubprotocols('columnar-latest')).toEqual([LATEST]);
+    expect([negotiatedEncoding(COLUMNAR), negotiatedEncoding(LATEST), negotiatedEncoding(ROW), negotiatedEncoding('')])
+      .toEqual(['columnar', 'columnar-latest', 'row', 'row']);
+    expect((['auto', 'row', 'columnar', 'columnar-latest'] as const).map(preferredEncoding)).toEqual(['columnar', 'row', 'columnar', 'columnar-latest']);
   });
 
   test('auto: columnar from a backend that takes the first offer, row from one that only speaks row', async () => {
     const first = await server((p) => [...p][0]);
     expect(await open(first.url, 'auto')).toEqual({ encoding: 'columnar' });
-    expect(first.offers).toEqual([`${COLUMNAR},${ROW}`]);
+    expect(first.offers).toEqual([`${COLUMNAR},${LATEST},${ROW}`]);
     const rowOnly = await server((p) => (p.has(ROW) ? ROW : false));
     expect(await open(rowOnly.url, 'auto')).toEqual({ encoding: 'row' });
   });
@@ -83,7 +87,7 @@ describe('BackendLink: tick encoding negotiation', () => {
   test('a backend that picks no subprotocol gets a second handshake without an offer, and speaks row', async () => {
     const legacy = await server(() => false);
     expect(await open(legacy.url, 'auto')).toEqual({ encoding: 'row' });
-    expect(legacy.offers).toEqual([`${COLUMNAR},${ROW}`, '']);
+    expect(legacy.offers).toEqual([`${COLUMNAR},${LATEST},${ROW}`, '']);
   });
 
   test('the columnar setting does not settle for row: the refusal is reported and the link keeps trying', async () => {
@@ -91,5 +95,15 @@ describe('BackendLink: tick encoding negotiation', () => {
     const outcome = await open(legacy.url, 'columnar');
     expect(outcome.refused).toContain('does not negotiate clientmt5.v1.columnar and transport.encoding is "columnar"');
     expect(legacy.offers[0]).toBe(COLUMNAR);
+  });
+
+  test('auto: columnar-latest from a backend that supports only it and row; the columnar-latest setting insists on it', async () => {
+    const latestAndRow = await server((p) => (p.has(LATEST) ? LATEST : p.has(ROW) ? ROW : false));
+    expect(await open(latestAndRow.url, 'auto')).toEqual({ encoding: 'columnar-latest' });
+    expect(await open(latestAndRow.url, 'columnar-latest')).toEqual({ encoding: 'columnar-latest' });
+    expect(latestAndRow.offers).toEqual([`${COLUMNAR},${LATEST},${ROW}`, LATEST]);
+    const legacy = await server(() => false);
+    const outcome = await open(legacy.url, 'columnar-latest');
+    expect(outcome.refused).toContain('does not negotiate clientmt5.v1.columnar-latest and transport.encoding is "columnar-latest"');
   });
 });
