@@ -5,10 +5,12 @@
  *   timer pass (every timerMs)                         control (JSON text frames)
  *   ──────────────────────────                         ──────────────────────────
  *   terminal.advance(now): ticks due at the rate       ◄ welcome: ids, cursors ─► backfill from them
- *     └─► per-symbol history (kept while paused        ◄ pause: stop sending, keep generating
- *         or disconnected)                             ◄ resume: cursors ─► re-send from them
- *   streamer.sendPending(): frames per symbol ──►      ◄ error: logged
- *   heartbeat every heartbeatMs ──►                    close: reconnect with backoff
+ *     ├─► per-symbol history (kept while paused        ◄ pause: stop sending, keep generating
+ *     │   or disconnected)                             ◄ resume: cursors ─► re-send from them
+ *     └─► paper trade server: pending, SL/TP triggers  ◄ error: logged
+ *   streamer.sendPending(): frames per symbol ──►      close: reconnect with backoff
+ *   heartbeat every heartbeatMs ──►                    ◄ command, sync ─► trade desk (trade-desk.ts):
+ *   desk.pass(): account, positions, deals ──►            stages against the paper broker (paper-broker.ts)
  *
  * Bounded by durationS or ticks, after which it sends what is left and closes by itself.
  */
@@ -18,13 +20,17 @@ import {
   CLOSE_BAD_HELLO, CLOSE_BAD_TOKEN, CLOSE_PROTOCOL_VERSION, CLOSE_REPLACED, MAX_TICKS_PER_FRAME, PROTOCOL_VERSION,
   type BridgeToEaMessage, type HelloMessage, type ResumeMessage, type WelcomeMessage,
 } from '../shared/protocol.js';
-import { helloMessage, resolveEaSimOptions, type EaSimOptions, type ResolvedEaSimOptions } from './options.js';
+import { helloMessage, newRunId, resolveEaSimOptions, type EaSimOptions, type ResolvedEaSimOptions } from './options.js';
+import { PaperBroker } from './paper-broker.js';
+import { FaultDice } from './sim-faults.js';
 import { TickStreamer, type EaSimStats } from './stream.js';
 import { buildSymbolProfiles } from './symbols.js';
 import { SimTerminal } from './terminal.js';
+import { TradeDesk, type TradeDeskStats } from './trade-desk.js';
 
 export { EA_SIM_DEFAULTS, type EaSimOptions } from './options.js';
 export type { EaSimStats } from './stream.js';
+export type { TradeDeskStats } from './trade-desk.js';
 
 export interface EaSimHandle {
   /** Counters so far; `ticks_rejected` at the bridge should equal `invalid_injected`. */
@@ -36,6 +42,15 @@ export interface EaSimHandle {
    * reconnects as after any outage; false when no link was up. The demo's chaos mode uses it.
    */
   dropLink(): boolean;
+  /**
+   * The EA program restarts (OnDeinit, OnInit): a new run_id, its memory of commands gone, the link
+   * re-opened with a new hello; the paper trade server keeps its positions, orders and deals.
+   */
+  restartEa(): boolean;
+  /** What the trading half did: commands, final stages, retcodes, unsolicited deals. */
+  trading(): TradeDeskStats & { account: ReturnType<PaperBroker['book']['account']>; positions: number; orders: number };
+  /** The paper trade server itself (tests look at its books). */
+  readonly broker: PaperBroker;
   /** Resolves when the run ended (bounded run complete, or stop()); rejects on a fatal link error. */
   readonly done: Promise<void>;
 }
@@ -44,7 +59,10 @@ export interface EaSimHandle {
 export async function startEaSim(options: EaSimOptions): Promise<EaSimHandle> {
   const sim = new EaSim(options);
   await sim.start();
-  return { stats: () => sim.stats(), stop: () => sim.stop(), dropLink: () => sim.dropLink(), done: sim.done };
+  return {
+    stats: () => sim.stats(), stop: () => sim.stop(), dropLink: () => sim.dropLink(), restartEa: () => sim.restartEa(),
+    trading: () => sim.trading(), broker: sim.broker, done: sim.done,
+  };
 }
 
 const FATAL_CLOSES: Record<number, ErrorCode> = {
@@ -56,7 +74,9 @@ class EaSim {
   private readonly o: ResolvedEaSimOptions;
   private readonly terminal: SimTerminal;
   private readonly streamer: TickStreamer;
-  private readonly hello: HelloMessage;
+  private hello: HelloMessage;
+  readonly broker: PaperBroker;
+  private readonly desk: TradeDesk;
   private readonly nameToSymbol = new Map<string, number>();
   private readonly idToSymbol = new Map<number, number>();
   private settleDone!: (err?: Error) => void;
@@ -92,6 +112,41 @@ class EaSim {
     });
     this.streamer = new TickStreamer(this.terminal, this.o.log);
     this.hello = helloMessage(this.o, profiles);
+    const generator = this.terminal.generator;
+    this.broker = new PaperBroker({
+      specs: this.hello.symbols,
+      quotes: {
+        quote: (name) => {
+          const s = this.nameToSymbol.get(name);
+          return s === undefined ? undefined : { bid: generator.bidOf(s), ask: generator.askOf(s) };
+        },
+      },
+      nowMsc: () => Date.now() + this.o.serverOffsetS * 1000,
+      marginMode: this.hello.account.margin_mode,
+      leverage: this.hello.account.leverage,
+      balance: this.o.balance,
+      maxSlippagePoints: this.o.maxSlippagePoints,
+      slippageRate: this.o.slippageRate,
+      seed: this.o.seed,
+      closedSymbols: this.o.closedSymbols,
+    });
+    this.desk = new TradeDesk({
+      broker: this.broker,
+      hello: this.hello,
+      send: (msg) => {
+        if (!this.ws || !this.ready || this.ws.readyState !== WebSocket.OPEN) return false;
+        this.ws.send(JSON.stringify(msg));
+        return true;
+      },
+      dropLink: () => void this.dropLink(),
+      serverOffsetMs: this.o.serverOffsetS * 1000,
+      dice: new FaultDice(this.o.tradeFaults, this.o.seed),
+      tradeLatencyMs: this.o.tradeLatencyMs,
+      tradeAllowed: this.o.tradeAllowed,
+      log: this.o.log,
+    });
+    const triggers = this.desk.triggers;
+    this.terminal.onQuote = (s, timeMsc, bid, ask) => triggers.onQuote(s, timeMsc, bid, ask);
     this.done = new Promise<void>((resolve, reject) => {
       this.settleDone = (err) => (err ? reject(err) : resolve());
     });
@@ -132,6 +187,20 @@ class EaSim {
     return true;
   }
 
+  restartEa(): boolean {
+    if (this.finishing) return false;
+    this.desk.restart();
+    this.hello = { ...this.hello, ea: { ...this.hello.ea, run_id: newRunId() } };
+    this.o.log(`EA restarted (run ${this.hello.ea.run_id})`);
+    this.ws?.terminate();
+    return true;
+  }
+
+  trading(): ReturnType<EaSimHandle['trading']> {
+    const book = this.broker.book;
+    return { ...this.desk.counters, account: book.account(), positions: book.positions.size, orders: book.orders.size };
+  }
+
   // ── link ─────────────────────────────────────────────────────────────────────────────────────
 
   private connect(): void {
@@ -168,6 +237,8 @@ class EaSim {
       case 'resume': return this.onResume(msg);
       case 'error': return this.o.log(`bridge error ${msg.code}: ${msg.message}`);
       case 'heartbeat': return;
+      case 'command': return this.ready ? this.desk.onCommand(msg) : this.o.log('ignoring a command before the welcome');
+      case 'sync': return this.ready ? this.desk.onSync(msg) : this.o.log('ignoring a sync before the welcome');
       default: return this.o.log(`ignoring control message of type ${JSON.stringify((msg as { type?: unknown }).type)}`);
     }
   }
@@ -201,6 +272,7 @@ class EaSim {
     this.ready = true;
     this.attempt = 0;
     this.outageLogged = false;
+    this.desk.onWelcome();
     this.flush();
     if (this.startWaiter) {
       this.startWaiter.resolve();
@@ -260,6 +332,7 @@ class EaSim {
       if (until === this.endUtcMs || this.terminal.generated === this.o.ticks) this.generationDoneAtMs = now;
     }
     this.flush();
+    this.desk.pass(now);
     if (this.ready && now - this.lastHeartbeatMs >= this.o.heartbeatMs) {
       this.lastHeartbeatMs = now;
       this.ws?.send(JSON.stringify({ type: 'heartbeat', time_msc: now + this.o.serverOffsetS * 1000, server_time_offset_s: this.o.serverOffsetS }));

@@ -6,6 +6,7 @@ import { ClientMt5Error } from '../shared/errors.js';
 import {
   DEFAULT_EA_HOST, DEFAULT_EA_PATH, DEFAULT_EA_PORT, PROTOCOL_VERSION, type EaAccount, type HelloMessage,
 } from '../shared/protocol.js';
+import type { FaultName } from './sim-faults.js';
 import { MAX_SIM_SYMBOLS, symbolSpec, type SymbolProfile } from './symbols.js';
 
 export interface EaSimOptions {
@@ -38,6 +39,21 @@ export interface EaSimOptions {
   /** Socket backlog above which the EA holds ticks back (they go later, as backfill). */
   maxBufferedBytes?: number;
   account?: Partial<EaAccount>;
+  // ── the paper broker (paper-broker.ts; knobs in sim-faults.ts) ──
+  /** Starting balance in the account currency (USD). */
+  balance?: number;
+  /** Seeded rates of trade-server answers for market orders that carry no `sim:` directive. */
+  tradeFaults?: Partial<Record<FaultName, number>>;
+  /** Largest slippage of a market fill, points (either way). */
+  maxSlippagePoints?: number;
+  /** Share of market fills that slip at all, 0..1. */
+  slippageRate?: number;
+  /** Symbols whose market is closed (every request answered 10018). */
+  closedSymbols?: readonly string[];
+  /** The trade server's answer time, ms. */
+  tradeLatencyMs?: number;
+  /** Terminal, EA and account allow trading (false: every command rejected EA_TRADE_DISABLED). */
+  tradeAllowed?: boolean;
   log?: (line: string) => void;
   /** Aborting before the first welcome makes startEaSim reject. */
   signal?: AbortSignal;
@@ -56,6 +72,13 @@ export const EA_SIM_DEFAULTS = {
   reconnectMaxMs: 5000,
   drainTimeoutMs: 10000,
   maxBufferedBytes: 8 << 20,
+  balance: 10_000,
+  tradeFaults: {} as Partial<Record<FaultName, number>>,
+  maxSlippagePoints: 2,
+  slippageRate: 0.3,
+  closedSymbols: [] as readonly string[],
+  tradeLatencyMs: 5,
+  tradeAllowed: true,
 } as const;
 
 /** Options with every default applied. */
@@ -82,12 +105,19 @@ export function resolveEaSimOptions(options: EaSimOptions): ResolvedEaSimOptions
 /** The simulated EA's magic number (what a real EA takes from its InpMagic input). */
 export const EA_SIM_MAGIC = 5350001;
 
+let runs = 0;
+
+/** A new run_id, as a real EA takes at every OnInit. */
+export function newRunId(): string {
+  return `${Date.now()}-${process.pid}-${++runs}`;
+}
+
 export function helloMessage(o: ResolvedEaSimOptions, profiles: readonly SymbolProfile[]): HelloMessage {
   return {
     type: 'hello',
     protocol: PROTOCOL_VERSION,
     token: o.token,
-    ea: { name: 'client-mt5 ea-sim', version: '1.0.0', magic: EA_SIM_MAGIC, run_id: `${Date.now()}-${process.pid}` },
+    ea: { name: 'client-mt5 ea-sim', version: '1.0.0', magic: EA_SIM_MAGIC, run_id: newRunId() },
     account: {
       login: '51234567', server: 'SimBroker-Demo', company: 'Simulated Broker Ltd', currency: 'USD',
       leverage: 100, trade_mode: 0, margin_mode: 2, ...o.account,

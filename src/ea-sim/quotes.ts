@@ -169,6 +169,21 @@ export class QuoteGenerator {
     this.generatedByKind[this.kind]++;
   }
 
+  /** Bid of symbol `s`'s last good tick (its start price before any): what the paper broker trades at. */
+  bidOf(s: number): number {
+    return this.bidPoints[s] / this.pow10[s];
+  }
+
+  /** Ask of symbol `s`'s last good tick. */
+  askOf(s: number): number {
+    return (this.bidPoints[s] + this.spreadPoints[s]) / this.pow10[s];
+  }
+
+  /** Server time of symbol `s`'s last good tick (0 before any). */
+  timeOf(s: number): number {
+    return this.lastTime[s];
+  }
+
   /** The bridge has no last tick of `s` (it started the symbol afresh): no bad tick until a good one. */
   requireGoodTick(s: number): void {
     this.hasGood[s] = 0;

@@ -22,7 +22,7 @@ export interface SymbolProfile {
 }
 
 /** Value of one unit of each currency in USD, roughly mid-2024. */
-const USD_VALUE: Record<string, number> = {
+export const USD_VALUE: Readonly<Record<string, number>> = {
   EUR: 1.085, GBP: 1.27, USD: 1, JPY: 1 / 150, CHF: 1 / 0.88, AUD: 0.66, CAD: 1 / 1.36, NZD: 0.6,
 };
 

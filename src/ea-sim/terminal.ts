@@ -4,7 +4,7 @@
  * connected or paused. The EA side (stream.ts) reads from these histories, as a real EA reads the
  * terminal's with CopyTicks.
  */
-import { QuoteGenerator } from './quotes.js';
+import { KIND_GOOD, QuoteGenerator } from './quotes.js';
 import { RateSchedule } from './rate.js';
 import type { SymbolProfile } from './symbols.js';
 import { TickHistory } from './tick-history.js';
@@ -28,6 +28,12 @@ export class SimTerminal {
   readonly serverOffsetMs: number;
   /** Ticks generated so far, good and bad. */
   generated = 0;
+  /**
+   * Called for every good tick (symbol index, server time, bid, ask) as it lands in the history:
+   * the paper broker's trade server watches its pending orders and SL/TP levels with it. One
+   * property test per tick when unset.
+   */
+  onQuote: ((symbol: number, timeMsc: number, bid: number, ask: number) => void) | null = null;
   private readonly schedule: RateSchedule;
   private clockUtcMs = Number.NaN;
 
@@ -73,6 +79,7 @@ export class SimTerminal {
       histories[gen.symbol].append(
         gen.timeMsc, gen.bid, gen.ask, gen.last, gen.volume, gen.flags, gen.volumeReal, gen.kind, arrivedUtc,
       );
+      if (this.onQuote !== null && gen.kind === KIND_GOOD) this.onQuote(gen.symbol, gen.timeMsc, gen.bid, gen.ask);
     }
     this.generated += n;
     if (untilUtcMs > fromUtc) this.clockUtcMs = untilUtcMs;
