@@ -51,6 +51,9 @@ export interface DemoSummary {
   latency_ms: { p50: number; p99: number; max: number };
   ea_pauses: number;
   bad_frames: number;
+  /** Most unacked bytes the durable spool held, and stored batches it sent again (reconnects, restarts). */
+  spool_max_bytes: number;
+  replayed_batches: number;
   ready_ms: number;
   drained: boolean;
   checks_failed: string[];
@@ -143,6 +146,8 @@ function summarise(o: DemoOptions, elapsedMs: number, sim: SimStats, b: BridgeSt
     indicator_mismatches: be.indicator_mismatches,
     latency_ms: { p50: round3(be.latency_ms.p50), p99: round3(be.latency_ms.p99), max: round3(be.latency_ms.max) },
     ea_pauses: b.ingest.pauses,
+    spool_max_bytes: b.spool.max_bytes,
+    replayed_batches: b.spool.replayed_batches,
     bad_frames: b.ingest.badFrames,
     ready_ms: Math.round(b.ready_ms),
     drained,
