@@ -85,10 +85,21 @@ export class BatchSource {
     rings[1].publish(counts[1]);
   }
 
-  /** Tick i of batch b: [symbol name, time, bid, ask, last, volume, volume_real, recv, seq, flags, quality, ...indicators]. */
-  expected(b: number, i: number, indicators: boolean): unknown[] {
+  /** Whether tick i of batch b is its symbol's last in the batch (what columnar-latest sends indicators for). */
+  isLastOfSymbol(b: number, i: number): boolean {
+    const sym = this.i32[b % this.i32.length][OUT_I32_SYMBOL];
+    for (let k = i + 1; k < this.ticks; k++) if (sym[k] === sym[i]) return false;
+    return true;
+  }
+
+  /**
+   * Tick i of batch b: [symbol name, time, bid, ask, last, volume, volume_real, recv, seq, flags, quality, ...indicators];
+   * indicators NaN when `indicators` is false, or for 'latest' unless the tick is its symbol's last of the batch.
+   */
+  expected(b: number, i: number, indicators: boolean | 'latest'): unknown[] {
     const f = this.f64[b % this.f64.length];
     const n = this.i32[b % this.i32.length];
+    if (indicators === 'latest') indicators = this.isLastOfSymbol(b, i);
     return [this.symbolNames[n[OUT_I32_SYMBOL][i]], f[OUT_F64_TIME_MSC][i], f[OUT_F64_BID][i], f[OUT_F64_ASK][i], f[OUT_F64_LAST][i],
       f[OUT_F64_VOLUME][i], f[OUT_F64_VOLUME_REAL][i], f[OUT_F64_RECV_MS][i], f[OUT_F64_SEQ][i], n[OUT_I32_FLAGS][i], n[OUT_I32_QUALITY][i],
       ...Array.from({ length: INDICATOR_COUNT }, (_, k) => (indicators ? f[OUT_F64_IND0 + k][i] : Number.NaN))];
@@ -211,7 +222,7 @@ export class JsonCodec {
 }
 
 /** Throws unless every field of every tick of `decoded` equals batch `b` as published. */
-export function checkDecoded(variant: string, decoded: Decoded, source: BatchSource, b: number, indicators: boolean): void {
+export function checkDecoded(variant: string, decoded: Decoded, source: BatchSource, b: number, indicators: boolean | 'latest'): void {
   const count = decoded.kind === 'row' ? decoded.envelope.market_data?.ticks?.length ?? 0
     : decoded.kind === 'columnar' ? decoded.batch.count : decoded.value.ticks.length;
   if (count !== source.ticks) throw new Error(`${variant}: decoded ${count} ticks, published ${source.ticks}`);
