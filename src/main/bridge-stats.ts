@@ -11,6 +11,7 @@ import {
 import { REASON_COUNT, REASON_NAMES } from '../shared/ring-layout.js';
 import type { Bridge } from './bridge.js';
 import type { IngestStats } from './ingest.js';
+import type { CommandStats } from './commands/command-stats.js';
 
 export interface SymbolStats {
   accepted: number;
@@ -35,6 +36,8 @@ export interface BridgeStats {
   /** Ticks received but not yet through validation (in rings or backlog). */
   ticks_in_flight: number;
   per_symbol: Record<string, SymbolStats>;
+  /** Trading commands and their outcomes (src/main/commands/). */
+  commands: CommandStats;
   transport: {
     connected: boolean;
     endpoint: string;
@@ -124,6 +127,7 @@ export function collectStats(bridge: Bridge): BridgeStats {
     compute_batches: batches,
     ticks_in_flight: bridge.ingest.stats.ticks - processed,
     per_symbol: perSymbol,
+    commands: { ...bridge.commands.stats, rejected_by_reason: { ...bridge.commands.stats.rejected_by_reason } },
     transport: {
       connected: t[TS_CONNECTED] === 1,
       endpoint: bridge.config.backend.endpoints[t[TS_ENDPOINT_INDEX]] ?? '',

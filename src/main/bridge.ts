@@ -11,6 +11,11 @@
  *
  * Main owns the sockets the EA talks to and every shared table; workers own the computation and
  * the backend link. Symbols are sharded to lanes so each symbol's ticks stay in order.
+ *
+ * Trading commands go the other way (src/main/commands/command-desk.ts): the transport decodes
+ * Envelope{TradingCommand} and posts it to main; the CommandDesk checks it and sends the EA a
+ * `command`; the EA's `execution`s become ExecutionReports that main stores durably and posts to
+ * the transport, which sends them until the backend acks their report_sequence.
  */
 import { Worker } from 'node:worker_threads';
 import type { Config } from '../shared/config.js';
@@ -27,6 +32,11 @@ import type { Logger } from './log.js';
 import { SymbolRegistry } from './symbol-registry.js';
 import { readSpoolState, type SpoolCursor } from '../shared/spool-format.js';
 import { workerFile } from './worker-paths.js';
+import { tradingStateDir } from '../shared/config.js';
+import type { TradingFromTransport, TradingToTransport } from '../shared/trading.js';
+import { CommandDesk } from './commands/command-desk.js';
+import { CommandStore } from './commands/command-store.js';
+import { eaTradingSession } from './commands/ea-session.js';
 
 export interface BridgeEvents {
   /** A worker died or the backend link reported something the operator must see. */
@@ -49,6 +59,11 @@ export class Bridge {
   private transport: Worker | null = null;
   private stopping = false;
   private drainedResolve: (() => void) | null = null;
+  readonly commands: CommandDesk;
+  private readonly commandStore: CommandStore;
+  /** What main posted for the transport before it existed. */
+  private readonly toTransport: TradingToTransport[] = [];
+  private commandTimer: NodeJS.Timeout | null = null;
   private linkOpened!: () => void;
   /** Resolves when the backend link first opens. */
   readonly backendLinkOpen = new Promise<void>((resolve) => { this.linkOpened = resolve; });
@@ -67,10 +82,20 @@ export class Bridge {
     this.registry.onDefine = (entry, d) => {
       if (d !== undefined) this.ingest.seedCursor(entry.id, { time_msc: d.timeMsc, count_at_msc: d.countAtMsc });
     };
+    this.commandStore = new CommandStore(tradingStateDir(config), config.trading.commandMemoryMs).open();
+    this.commands = new CommandDesk({
+      config: config.trading,
+      store: this.commandStore,
+      sendToEa: (message) => this.eaLink.send(message),
+      post: (message) => { if (this.transport) this.transport.postMessage(message); else this.toTransport.push(message); },
+      log: (level, message) => log(level, message),
+    });
     this.eaLink = new EaLink({
       ...config.eaLink,
       registry: this.registry,
       cursorOf: (id) => this.ingest.cursorOf(id),
+      onSession: (info) => this.commands.onEaSession(info === null ? null : eaTradingSession(info, this.registry)),
+      onTrading: (message) => this.commands.onEaMessage(message),
       log: (level, message) => log(level, message),
     });
     this.ingest = new Ingest(this.inputs, this.registry, {
@@ -79,6 +104,7 @@ export class Bridge {
       resume: () => { this.eaLink.send({ type: 'resume', symbols: [] }); log('info', 'EA resumed'); },
     });
     this.eaLink.ingest = this.ingest;
+    this.ingest.quotes = this.commands.prices.quotes;
     this.tables = { symbolTable, symbolNames };
   }
 
@@ -90,6 +116,8 @@ export class Bridge {
     // Workers boot while the EA link binds: ticks that arrive before a worker is online wait in
     // its ring.
     await Promise.all([bridge.startWorkers(), bridge.eaLink.listen()]);
+    bridge.commandTimer = setInterval(() => bridge.commands.tick(), config.trading.priceStreamIntervalMs);
+    bridge.commandTimer.unref();
     bridge.readyMs = performance.now() - bridge.startedAt;
     log('info', `bridge ready in ${bridge.readyMs.toFixed(0)} ms: EA link ws://${config.eaLink.host}:${bridge.eaLink.port}${config.eaLink.path}, ` +
       `${config.workers} compute worker(s), backend ${config.backend.endpoints.join(' then ')}`);
@@ -130,6 +158,8 @@ export class Bridge {
   /** Ends workers and sockets. Call drain() first for a graceful stop. */
   async stop(): Promise<void> {
     this.stopping = true;
+    if (this.commandTimer) clearInterval(this.commandTimer);
+    this.commandTimer = null;
     this.eaLink.close();
     this.ingest.stop();
     for (const ring of this.inputs) ring.close();
@@ -141,6 +171,7 @@ export class Bridge {
       await transport.terminate();
     }
     await Promise.all(this.computeWorkers.map((w) => w.terminate()));
+    this.commandStore.close();
   }
 
   private async startWorkers(): Promise<void> {
@@ -186,10 +217,15 @@ export class Bridge {
         this.log(level, message);
       } else if (msg.type === 'error' && msg.error) {
         this.fatal(fromWire(msg.error), 'transport worker');
+      } else if (msg.type === 'trading-command' || msg.type === 'reports-acked') {
+        const m = msg as unknown as TradingFromTransport;
+        if (m.type === 'trading-command') this.commands.onBackendCommand(m.command);
+        else this.commands.onReportsAcked(m.through);
       }
     });
     online.push(new Promise((resolve) => t.on('message', (m: { type: string }) => { if (m.type === 'ready') resolve(); })));
     this.transport = t;
+    for (const m of this.toTransport.splice(0)) t.postMessage(m);
     await Promise.all(online);
   }
 

@@ -139,6 +139,26 @@ export class FrameReader {
     cursors[c + 1] = count;
   }
 
+  /**
+   * The frame's last tick as the symbol's current quote in `quotes` (4 doubles per symbol id: bid,
+   * ask, UTC time, update count), unless it is older than the quote held or not a sane price.
+   * One read per frame, nothing allocated.
+   */
+  readLastQuote(quotes: Float64Array, offsetMs: number): void {
+    const p = this.recordsOffset + (this.count - 1) * MQLTICK_BYTES;
+    const view = this.view;
+    const bid = view.getFloat64(p + MT_BID, true);
+    const ask = view.getFloat64(p + MT_ASK, true);
+    if (!(bid > 0) || !(ask >= bid) || !Number.isFinite(ask)) return;
+    const time = view.getUint32(p + MT_TIME_MSC, true) + view.getInt32(p + MT_TIME_MSC + 4, true) * 4294967296 - offsetMs;
+    const b = this.symbolId * 4;
+    if (time < quotes[b + 2]) return;
+    quotes[b] = bid;
+    quotes[b + 1] = ask;
+    quotes[b + 2] = time;
+    quotes[b + 3]++;
+  }
+
   private fail(message: string): false {
     this.error = message;
     return false;

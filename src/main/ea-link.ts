@@ -9,7 +9,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { ClientMt5Error } from '../shared/errors.js';
 import {
   CLOSE_BAD_HELLO, CLOSE_BAD_TOKEN, CLOSE_PROTOCOL_VERSION, CLOSE_REPLACED, MAX_TICKS_PER_FRAME,
-  PROTOCOL_VERSION, type BridgeToEaMessage, type EaSymbolSpec, type HelloMessage, type ResumeCursor,
+  PROTOCOL_VERSION, type BridgeToEaMessage, type EaSymbolSpec, type EaTradingMessage, type HelloMessage, type ResumeCursor,
 } from '../shared/protocol.js';
 import { loadUws } from '../shared/uws-native.js';
 import type { Ingest } from './ingest.js';
@@ -37,6 +37,8 @@ export interface EaLinkOptions {
   /** Resume cursor (on the EA's server clock) for a symbol id. */
   cursorOf(id: number): ResumeCursor;
   onSession?(info: EaSessionInfo | null): void;
+  /** The trading half (docs/protocol.md section 1): `execution`, `account`, `positions`, `deals` of the current session. */
+  onTrading?(message: EaTradingMessage): void;
   log(level: 'info' | 'warn' | 'error', message: string): void;
 }
 
@@ -138,6 +140,9 @@ export class EaLink {
     else if (msg.type === 'heartbeat') {
       const offset = (msg as { server_time_offset_s?: unknown }).server_time_offset_s;
       if (typeof offset === 'number' && Number.isFinite(offset)) session.offsetMs = offset * 1000;
+    } else if (msg.type === 'execution' || msg.type === 'account' || msg.type === 'positions' || msg.type === 'deals') {
+      if (!session.ready || this.current !== ws) this.protocolError(ws, 'EA_NOT_READY', `${msg.type} before welcome`);
+      else this.options.onTrading?.(msg as EaTradingMessage);
     } else if (msg.type === 'error') {
       this.options.log('warn', `EA reports an error: ${JSON.stringify(msg)}`);
     } else {

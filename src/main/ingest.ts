@@ -52,6 +52,8 @@ export class Ingest {
    * yet written): what each tick carries through the pipeline to the spool.
    */
   private readonly ringCursors = new Float64Array(MAX_SYMBOLS * 2);
+  /** The user's current quote per symbol id (src/main/commands/price-table.ts), fed from each frame's last tick. */
+  quotes: Float64Array | null = null;
 
   constructor(
     private readonly rings: readonly SpscRing[],
@@ -87,6 +89,7 @@ export class Ingest {
     this.stats.ticks += reader.count;
     if (reader.type === FRAME_TICKS_BACKFILL) this.stats.backfillTicks += reader.count;
     reader.advanceCursor(this.cursors);
+    if (this.quotes !== null) reader.readLastQuote(this.quotes, offsetMs);
     const ring = this.rings[lane];
     const held = this.backlog[lane];
     if (held.length === 0 && ring.claimable() >= reader.count) {

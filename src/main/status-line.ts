@@ -1,6 +1,7 @@
 /** The one-line status the demo and `start` print every second, from two stats snapshots. */
 import { endpointRole } from '../shared/link-events.js';
 import type { BridgeStats } from './bridge-stats.js';
+import { commandStatus } from './commands/command-stats.js';
 
 export function statusLine(now: BridgeStats, prev: BridgeStats, intervalMs: number, extra = ''): string {
   const rate = (a: number, b: number) => Math.round(((a - b) * 1000) / intervalMs);
@@ -16,6 +17,7 @@ export function statusLine(now: BridgeStats, prev: BridgeStats, intervalMs: numb
     `unacked ${t.unacked_batches}`,
     linkStatus(now),
     spoolStatus(now),
+    commandStatus(now.commands),
     extra,
   ].filter(Boolean).join(' | ');
 }

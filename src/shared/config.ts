@@ -144,6 +144,49 @@ export const configSchema = z.object({
     /** How often a write that failed (full disk) is tried again. */
     retryMs: int('spool.retryMs', 10, 600000).default(1000),
   }).prefault({}),
+  /**
+   * Trading commands from the backend (src/main/commands/, docs/protocol.md section 2, "Commands,
+   * execution reports, account and prices"). Limits of 0 are off. The state directory holds the
+   * durable command store: command ids (duplicates), commands in doubt, unacked execution reports
+   * and the daily-loss and drawdown baselines.
+   */
+  trading: z.object({
+    enabled: z.boolean({ error: 'trading.enabled must be true or false' }).default(true),
+    /** '' = a `trading` directory beside spool.dir (./data/trading by default). */
+    stateDir: z.string({ error: 'trading.stateDir must be a path' }).default(''),
+    /** Symbols commands may open or modify; empty = every symbol the EA knows. */
+    allowedSymbols: z.array(z.string({ error: 'trading.allowedSymbols must be a list of symbol names' }), {
+      error: 'trading.allowedSymbols must be a list of symbol names',
+    }).default([]),
+    /** Largest volume of one order, lots. */
+    maxLot: num('trading.maxLot', 0, 1e6).default(1),
+    /** Positions plus pending orders of the account plus opens in flight. */
+    maxOpenPositions: int('trading.maxOpenPositions', 0, 100000).default(10),
+    /** Account currency: no new position once day-start balance minus equity reaches it. */
+    maxDailyLoss: num('trading.maxDailyLoss', 0, 1e12).default(0),
+    /** Percent of the highest equity seen: no new position once equity is this far below it. */
+    maxDrawdownPercent: num('trading.maxDrawdownPercent', 0, 100).default(0),
+    /** Informational (AccountProfile.risk_profile.max_risk_per_trade), percent. */
+    maxRiskPerTradePercent: num('trading.maxRiskPerTradePercent', 0, 100).default(2),
+    allowNewsTrading: z.boolean({ error: 'trading.allowNewsTrading must be true or false' }).default(false),
+    /** Market orders' slippage allowance when a command gives none. */
+    deviationPoints: int('trading.deviationPoints', 0, 100000).default(10),
+    /** The trading day (daily loss) starts at this UTC hour. */
+    dayStartUtcHour: int('trading.dayStartUtcHour', 0, 23).default(0),
+    /** Commands waiting for an offline EA, at most. */
+    offlineQueueMax: int('trading.offlineQueueMax', 1, 100000).default(256),
+    /** How long a command id is remembered to drop duplicates (at least the 24 h of commands in doubt). */
+    commandMemoryMs: int('trading.commandMemoryMs', 86400000, 365 * 86400000).default(7 * 86400000),
+    /** ClientPriceStream period. */
+    priceStreamIntervalMs: int('trading.priceStreamIntervalMs', 100, 3600000).default(1000),
+    /** AccountProfile.user_id and ClientPriceStream.user_id. */
+    userId: z.string({ error: 'trading.userId must be a string' }).default(''),
+    preferences: z.object({
+      preferredLotSize: num('trading.preferences.preferredLotSize', 0, 1e6).default(0.01),
+      autoCloseFriday: z.boolean({ error: 'trading.preferences.autoCloseFriday must be true or false' }).default(false),
+      conservativeMode: z.boolean({ error: 'trading.preferences.conservativeMode must be true or false' }).default(false),
+    }).prefault({}),
+  }).prefault({}),
   validation: z.object({
     maxSpreadPoints: num('validation.maxSpreadPoints', 0, 1e9).default(100),
     staleMs: int('validation.staleMs', 1, 86400000).default(5000),
@@ -160,6 +203,15 @@ export const configSchema = z.object({
 });
 
 export type Config = z.infer<typeof configSchema>;
+export type TradingConfig = Config['trading'];
+
+/** The trading state directory: trading.stateDir, or `trading` beside spool.dir. */
+export function tradingStateDir(config: Pick<Config, 'trading' | 'spool'>): string {
+  if (config.trading.stateDir !== '') return config.trading.stateDir;
+  const spoolDir = config.spool.dir.replace(/[\\/]+$/, '');
+  const cut = Math.max(spoolDir.lastIndexOf('/'), spoolDir.lastIndexOf('\\'));
+  return cut < 0 ? 'trading' : `${spoolDir.slice(0, cut)}/trading`;
+}
 export type ConfigInput = z.input<typeof configSchema>;
 
 /** Validates and freezes; throws CONFIG_INVALID naming every bad setting and the value given. */
