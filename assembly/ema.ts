@@ -30,21 +30,62 @@ export const EMA_BYTES: usize = offsetof<Ema>();
 
 /**
  * Feeds input number `j` (0-based, counted from this EMA's first input; negative inputs are before
- * it starts and are ignored). Returns the EMA, or NaN before input period − 1.
+ * it starts and are ignored) to the EMA whose value and seed sum are at `value` and `seed`. Returns
+ * the EMA, or NaN before input period − 1.
  */
 // @ts-ignore: decorator
-@inline export function emaPush(e: Ema, x: f64, j: i64, period: i32): f64 {
+@inline export function emaPushAt(value: usize, seed: usize, x: f64, j: i64, period: i32): f64 {
   if (j < 0) return NaN;
   const last = <i64>(period - 1);
   if (j < last) {
-    e.seed += x;
+    store<f64>(seed, load<f64>(seed) + x);
     return NaN;
   }
+  let v: f64;
   if (j == last) {
-    e.seed += x;
-    e.value = e.seed / <f64>period;
+    const sum = load<f64>(seed) + x;
+    store<f64>(seed, sum);
+    v = sum / <f64>period;
   } else {
-    e.value = emaStep(e.value, x, period);
+    v = emaStep(load<f64>(value), x, period);
   }
-  return e.value;
+  store<f64>(value, v);
+  return v;
+}
+
+/** emaPushAt for a standalone Ema. */
+// @ts-ignore: decorator
+@inline export function emaPush(e: Ema, x: f64, j: i64, period: i32): f64 {
+  const at = changetype<usize>(e);
+  return emaPushAt(at + offsetof<Ema>('value'), at + offsetof<Ema>('seed'), x, j, period);
+}
+
+/**
+ * Two EMAs of the same input side by side (values, then seeds), so that one f64x2 step advances
+ * both after warm-up: the same IEEE operations per lane as emaStep, so the same bits.
+ */
+@unmanaged
+export class EmaPair {
+  valueA: f64;
+  valueB: f64;
+  seedA: f64;
+  seedB: f64;
+}
+
+export const EMA_PAIR_BYTES: usize = offsetof<EmaPair>();
+
+/** Feeds lane `lane` (0 = A, 1 = B) of the pair at `pair` during warm-up; see emaPushAt. */
+// @ts-ignore: decorator
+@inline export function emaPairPush(pair: usize, lane: i32, x: f64, j: i64, period: i32): f64 {
+  const off = <usize>lane << 3;
+  return emaPushAt(pair + off, pair + offsetof<EmaPair>('seedA') + off, x, j, period);
+}
+
+/** Both lanes' steady step, ((x − prev)·k) + prev per lane, with `k` = [k_A, k_B]; returns [A, B]. */
+// @ts-ignore: decorator
+@inline export function emaPairStep(pair: usize, x: f64, k: v128): v128 {
+  const previous = v128.load(pair);
+  const next = f64x2.add(f64x2.mul(f64x2.sub(f64x2.splat(x), previous), k), previous);
+  v128.store(pair, next);
+  return next;
 }

@@ -7,6 +7,7 @@
  *   one block of COLUMN_COUNT slots, COLUMN_STRIDE bytes apart, BATCH_CAPACITY rows each:
  *   input columns   IN_TIME_MSC … IN_PRICE (f64), IN_SYMBOL, IN_FLAGS (i32)
  *   output columns  OUT_MASK, OUT_QUALITY (i32), OUT_SEQ (f64), OUT_IND + k·COLUMN_STRIDE (f64)
+ *   scratch column  MID (f64): accepted mids, from processBatch's validation pass to its indicator pass
  *   symbol blocks   see symbols.ts
  *
  * Why the stride is a column plus COLUMN_STAGGER bytes: with columns exactly 32 KiB apart, row r
@@ -25,8 +26,8 @@ export const INDICATOR_COUNT: i32 = 13;
 const COLUMN_STAGGER: i32 = 128;
 /** Bytes from one column to the next (every column has room for BATCH_CAPACITY f64 values). */
 export const COLUMN_STRIDE: i32 = (BATCH_CAPACITY << 3) + COLUMN_STAGGER;
-/** Input columns, 3 output columns, the indicator columns; ≤ 32 keeps every stagger distinct. */
-const COLUMN_COUNT: i32 = 13 + INDICATOR_COUNT;
+/** Input columns, 3 output columns, the indicator columns, MID; ≤ 32 keeps every stagger distinct. */
+const COLUMN_COUNT: i32 = 14 + INDICATOR_COUNT;
 const COLUMNS: usize = memory.data(COLUMN_STRIDE * COLUMN_COUNT, 64);
 
 export const IN_TIME_MSC: usize = COLUMNS + 0 * <usize>COLUMN_STRIDE;
@@ -46,6 +47,8 @@ export const OUT_QUALITY: usize = COLUMNS + 11 * <usize>COLUMN_STRIDE;
 export const OUT_SEQ: usize = COLUMNS + 12 * <usize>COLUMN_STRIDE;
 /** First of INDICATOR_COUNT f64 columns, COLUMN_STRIDE bytes apart. */
 export const OUT_IND: usize = COLUMNS + 13 * <usize>COLUMN_STRIDE;
+/** Internal: not exported to JS. */
+export const MID: usize = OUT_IND + <usize>(INDICATOR_COUNT * COLUMN_STRIDE);
 
 // Indicator column numbers, in INDICATOR_NAMES order (indicators.ts names them).
 export const IND_SMA20: i32 = 0;

@@ -72,22 +72,13 @@ export function reasonName(i: i32): string {
 const TWO_52: f64 = 4503599627370496.0;
 
 /**
- * floor(t) for 0 ≤ t < 2^31 without a float-to-int conversion: V8 checks every wasm truncation
- * for overflow (a convert back, a compare and two branches, with a false dependency on a scratch
- * register), and this was ~1.4 ns a tick faster on bench/indicators.bench.ts's stream (scratch
- * builds, same run). t + 2^52 rounds t to the nearest integer and leaves it in the low bits; one
- * less when that rounded up.
+ * An integer-valued 0 ≤ q < 2^31 as an i32 without a float-to-int conversion: V8 checks every wasm
+ * truncation for overflow (a convert back, a compare and two branches), which was ~1.4 ns a tick
+ * slower on bench/indicators.bench.ts's stream. q + 2^52 is exact and holds q in its low bits.
  */
 // @ts-ignore: decorator
-@inline function floorSmall(t: f64): i32 {
-  const biased = t + TWO_52;
-  return <i32>reinterpret<i64>(biased) - i32(biased - TWO_52 > t);
-}
-
-/** <f64>n for 0 ≤ n < 2^32 the same way round (exact: n becomes the low bits of 2^52 + n). */
-// @ts-ignore: decorator
-@inline function smallToF64(n: i32): f64 {
-  return reinterpret<f64>(reinterpret<i64>(TWO_52) | <i64><u32>n) - TWO_52;
+@inline function smallToI32(q: f64): i32 {
+  return <i32>reinterpret<i64>(q + TWO_52);
 }
 
 /** Smallest positive normal double: added to a threshold, it changes nothing but a zero. */
@@ -187,8 +178,9 @@ export const MASK_BITS: i32 = (1 << QUALITY_SHIFT) - 1;
   const jumpRatio = reanchor ? 1.0 : jump / (threshold + MIN_NORMAL);
   const age = load<f64>(in8, IN_CAPTURED_MS) - timeMsc;
   const ageRatio = (age > 0 ? age : 0.0) * s.invStaleMs;
-  // The argument is at least 0.5: round half up.
-  const quality = floorSmall(100.5 - 40.0 * (spreadRatio < 1.0 ? spreadRatio : 1.0) - 40.0 * jumpRatio - 20.0 * ageRatio);
+  // The argument is at least 0.5: round half up. f64.floor is one instruction (roundsd) and keeps
+  // the quality EWMA's chain in floating point; the integer is taken off that chain.
+  const quality = Math.floor(100.5 - 40.0 * (spreadRatio < 1.0 ? spreadRatio : 1.0) - 40.0 * jumpRatio - 20.0 * ageRatio);
 
   // A re-anchoring jump is a level change, not volatility: keep it out of the EWMA.
   if (s.hasLast != 0 && !reanchor) {
@@ -213,12 +205,11 @@ export const MASK_BITS: i32 = (1 << QUALITY_SHIFT) - 1;
   s.lastMid = mid;
   store<f64>(counters + COUNTER_ACCEPTED, load<f64>(counters + COUNTER_ACCEPTED) + 1);
   updateQuality(s, quality);
-  return quality << QUALITY_SHIFT;
+  return smallToI32(quality) << QUALITY_SHIFT;
 }
 
 // @ts-ignore: decorator
-@inline function updateQuality(s: SymbolState, quality: i32): void {
-  const q = smallToF64(quality);
+@inline function updateQuality(s: SymbolState, q: f64): void {
   const previous = s.quality;
   s.quality = isNaN(previous) ? q : previous + QUALITY_ALPHA * (q - previous);
 }
