@@ -152,7 +152,7 @@ export const configSchema = z.object({
    */
   trading: z.object({
     enabled: z.boolean({ error: 'trading.enabled must be true or false' }).default(true),
-    /** '' = a `trading` directory beside spool.dir (./data/trading by default). */
+    /** '' = beside spool.dir (./data/trading by default; see tradingStateDir). */
     stateDir: z.string({ error: 'trading.stateDir must be a path' }).default(''),
     /** Symbols commands may open or modify; empty = every symbol the EA knows. */
     allowedSymbols: z.array(z.string({ error: 'trading.allowedSymbols must be a list of symbol names' }), {
@@ -205,7 +205,11 @@ export const configSchema = z.object({
 export type Config = z.infer<typeof configSchema>;
 export type TradingConfig = Config['trading'];
 
-/** The trading state directory: trading.stateDir, or `trading` beside spool.dir. */
+/**
+ * The trading state directory: trading.stateDir, or beside spool.dir — `trading` when the spool's
+ * directory is called `spool` (./data/spool -> ./data/trading), else `<its name>-trading`, so that
+ * every spool directory (a demo's temporary one) has a state directory of its own.
+ */
 export function tradingStateDir(config: Pick<Config, 'trading' | 'spool'>): string {
   if (config.trading.stateDir !== '') return config.trading.stateDir;
   const spoolDir = config.spool.dir.replace(/[\\/]+$/, '');

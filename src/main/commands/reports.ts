@@ -60,7 +60,7 @@ export class Reporter {
 
   /** Numbers, stores (durably, with the record's new state) and sends one report; counts it. */
   emit(rec: CommandRecord, d: ReportDraft): ExecutionReportData {
-    const report: ExecutionReportData = { report_sequence: this.store.takeReportSequence(), ...d };
+    const report: ExecutionReportData = { ...d, report_sequence: this.store.takeReportSequence() };
     if (!d.repeat) {
       rec.status = d.status;
       rec.final = rec.final || d.final;
