@@ -214,7 +214,8 @@ export function tradingStateDir(config: Pick<Config, 'trading' | 'spool'>): stri
   if (config.trading.stateDir !== '') return config.trading.stateDir;
   const spoolDir = config.spool.dir.replace(/[\\/]+$/, '');
   const cut = Math.max(spoolDir.lastIndexOf('/'), spoolDir.lastIndexOf('\\'));
-  return cut < 0 ? 'trading' : `${spoolDir.slice(0, cut)}/trading`;
+  const name = spoolDir.slice(cut + 1);
+  return `${spoolDir.slice(0, cut + 1)}${name === 'spool' ? 'trading' : `${name}-trading`}`;
 }
 export type ConfigInput = z.input<typeof configSchema>;
 
