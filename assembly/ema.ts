@@ -20,12 +20,26 @@ export const EMA_BYTES: usize = offsetof<Ema>();
 }
 
 /**
+ * The steady steps' factors, read from memory (constants.ts says why): [k(12), k(26)] and
+ * [k(20), k(50)] for the f64x2 steps (k(12) is also MACD's fast one), and k(9) for MACD's signal.
+ * Each is 2/(n + 1) written out, the same division emaK does.
+ */
+export const K_12_26: usize = memory.data<f64>([2.0 / 13.0, 2.0 / 27.0], 16);
+export const K_20_50: usize = memory.data<f64>([2.0 / 21.0, 2.0 / 51.0], 16);
+export const K_9: usize = memory.data<f64>([2.0 / 10.0]);
+
+/**
  * One smoothing step once the EMA has its first value: the only formula after warm-up, shared by
- * emaPush and the steady-state path in indicators.ts so that both give the same bits.
+ * emaPush and the steady-state paths so that both give the same bits.
  */
 // @ts-ignore: decorator
+@inline export function emaStepK(previous: f64, x: f64, k: f64): f64 {
+  return ((x - previous) * k) + previous;
+}
+
+// @ts-ignore: decorator
 @inline export function emaStep(previous: f64, x: f64, period: i32): f64 {
-  return ((x - previous) * emaK(period)) + previous;
+  return emaStepK(previous, x, emaK(period));
 }
 
 /**

@@ -9,7 +9,8 @@ import {
   COLUMN_STRIDE, IND_BB_LOWER, IND_BB_MIDDLE, IND_BB_UPPER, IND_EMA12, IND_EMA20, IND_EMA26, IND_EMA50, IND_MACD,
   IND_MACD_HIST, IND_MACD_SIGNAL, IND_RSI14, IND_SMA20, IND_SMA50, indAt, INDICATOR_COUNT, OUT_IND,
 } from './layout';
-import { EMA_PAIR_BYTES, emaK, emaPairPush, emaPairStep } from './ema';
+import { EMA_PAIR_BYTES, emaPairPush, emaPairStep, K_12_26, K_20_50 } from './ema';
+import { v128At } from './constants';
 import { MACD_BYTES, macdOut, macdPush, macdStep } from './macd';
 import { Rsi, rsiPush, rsiStep } from './rsi';
 import {
@@ -92,8 +93,8 @@ const STEADY_FIRST: i64 = SMA_LONG_FIRST + 1;
   // The four EMAs in two f64x2 steps: ~0.3 ns a tick less than four scalar steps (scratch builds on
   // bench/indicators.bench.ts's stream, time inside processBatch).
   const ema = block + AT_EMA;
-  const fastSlow = emaPairStep(ema, x, f64x2(emaK(12), emaK(26)));
-  const mid = emaPairStep(ema + EMA_PAIR_BYTES, x, f64x2(emaK(20), emaK(50)));
+  const fastSlow = emaPairStep(ema, x, v128At(K_12_26));
+  const mid = emaPairStep(ema + EMA_PAIR_BYTES, x, v128At(K_20_50));
   v128.store64_lane(at, fastSlow, 0, IND_EMA12 * COLUMN_STRIDE);
   v128.store64_lane(at, fastSlow, 1, IND_EMA26 * COLUMN_STRIDE);
   v128.store64_lane(at, mid, 0, IND_EMA20 * COLUMN_STRIDE);

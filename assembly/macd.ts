@@ -4,7 +4,8 @@
  * 14..25), not of the first 12. The line is fast − slow from price 25; the signal is an EMA(9) of
  * the line seeded with the SMA of its first 9 values; TA-Lib reports all three from price 33.
  */
-import { Ema, EMA_BYTES, emaPush, emaStep } from './ema';
+import { Ema, EMA_BYTES, emaPush, emaStepK, K_12_26, K_9 } from './ema';
+import { f64At } from './constants';
 import { COLUMN_STRIDE, IND_MACD, IND_MACD_HIST, IND_MACD_SIGNAL } from './layout';
 
 export const MACD_FAST: i32 = 12;
@@ -59,9 +60,9 @@ export function macdPush(block: usize, x: f64, i: i64, slow: f64): void {
 @inline export function macdStep(block: usize, x: f64, slow: f64, at: usize): void {
   const fastState = fastEma(block);
   const signalState = signalEma(block);
-  const fast = emaStep(fastState.value, x, MACD_FAST);
+  const fast = emaStepK(fastState.value, x, f64At(K_12_26)); // k(MACD_FAST)
   const line = fast - slow;
-  const signal = emaStep(signalState.value, line, MACD_SIGNAL);
+  const signal = emaStepK(signalState.value, line, f64At(K_9)); // k(MACD_SIGNAL)
   fastState.value = fast;
   signalState.value = signal;
   store<f64>(at, line, IND_MACD * COLUMN_STRIDE);

@@ -7,11 +7,15 @@
  * The divisions stay divisions (x / 14 and x · (1/14) differ in the last bit now and then, and the
  * outputs must equal TA-Lib's bit for bit): three per price.
  */
+import { f64At } from './constants';
 
 export const RSI_PERIOD: i32 = 14;
-const PERIOD: f64 = <f64>RSI_PERIOD;
-const PERIOD_LESS_ONE: f64 = <f64>(RSI_PERIOD - 1);
-const ZERO_TOLERANCE: f64 = 1e-14;
+// Constants of the per-price path, read from memory (constants.ts says why).
+const PERIOD: usize = memory.data<f64>([<f64>RSI_PERIOD]);
+const PERIOD_LESS_ONE: usize = memory.data<f64>([<f64>(RSI_PERIOD - 1)]);
+const ZERO_TOLERANCE: usize = memory.data<f64>([1e-14]);
+const NEG_ZERO_TOLERANCE: usize = memory.data<f64>([-1e-14]);
+const HUNDRED: usize = memory.data<f64>([100.0]);
 
 @unmanaged
 export class Rsi {
@@ -24,7 +28,7 @@ export class Rsi {
 // @ts-ignore: decorator
 @inline function rsiOf(gain: f64, loss: f64): f64 {
   const total = gain + loss;
-  return -ZERO_TOLERANCE < total && total < ZERO_TOLERANCE ? 0.0 : 100.0 * (gain / total);
+  return f64At(NEG_ZERO_TOLERANCE) < total && total < f64At(ZERO_TOLERANCE) ? 0.0 : f64At(HUNDRED) * (gain / total);
 }
 
 /**
@@ -43,8 +47,8 @@ export class Rsi {
   const falling = bits >> 63; // all ones when the sign bit is set
   const rise = reinterpret<f64>(bits & ~falling);
   const fall = reinterpret<f64>(bits & falling);
-  const gain = (r.gain * PERIOD_LESS_ONE + rise) / PERIOD;
-  const loss = (r.loss * PERIOD_LESS_ONE - fall) / PERIOD;
+  const gain = (r.gain * f64At(PERIOD_LESS_ONE) + rise) / f64At(PERIOD);
+  const loss = (r.loss * f64At(PERIOD_LESS_ONE) - fall) / f64At(PERIOD);
   r.gain = gain;
   r.loss = loss;
   return rsiOf(gain, loss);
@@ -64,7 +68,7 @@ export function rsiPush(r: Rsi, x: f64, i: i64): f64 {
   if (change < 0) r.loss -= change;
   else r.gain += change;
   if (i < <i64>RSI_PERIOD) return NaN;
-  r.gain /= PERIOD;
-  r.loss /= PERIOD;
+  r.gain /= f64At(PERIOD);
+  r.loss /= f64At(PERIOD);
   return rsiOf(r.gain, r.loss);
 }

@@ -12,6 +12,7 @@
 import {
   COLUMN_STRIDE, IND_BB_LOWER, IND_BB_MIDDLE, IND_BB_UPPER, IND_SMA20, IND_SMA50,
 } from './layout';
+import { f64At } from './constants';
 
 /** Ring slots for past prices: a power of two at least as long as the longest window (50). */
 export const RING_SLOTS: i32 = 64;
@@ -29,8 +30,10 @@ const VARIANCE_COLLAPSE: f64 = 1.0 / 1024.0;
 
 const SHORT: i32 = 20;
 const LONG: i32 = 50;
-const INV_SHORT: f64 = 1.0 / <f64>SHORT;
-const INV_LONG: f64 = 1.0 / <f64>LONG;
+// Constants of the per-price path, read from memory (constants.ts says why).
+const INV_SHORT: usize = memory.data<f64>([1.0 / <f64>SHORT]);
+const INV_LONG: usize = memory.data<f64>([1.0 / <f64>LONG]);
+const COLLAPSE_RATIO: usize = memory.data<f64>([VARIANCE_COLLAPSE]);
 const BB_DEVIATIONS: f64 = 2.0;
 
 @unmanaged
@@ -92,7 +95,7 @@ export function windowPush(w: Window, ring: usize, x: f64, i: i64): void {
   } else {
     const dOld = ringAt(ring, i - SHORT) - c;
     const sumShort = (w.sumShort + d) - dOld;
-    const after = sumShort * INV_SHORT;
+    const after = sumShort * f64At(INV_SHORT);
     m2 = slideM2(m2, d, dOld, after, before);
     w.sumShort = sumShort;
     w.offsetShort = after;
@@ -101,7 +104,7 @@ export function windowPush(w: Window, ring: usize, x: f64, i: i64): void {
   if (run >= SHORT) m2 = 0; // twenty identical prices: the deviation is exactly zero
   if (m2 > w.m2Peak) w.m2Peak = m2;
   w.m2 = m2;
-  if (++w.sinceRecompute >= RECOMPUTE_EVERY || m2 < w.m2Peak * VARIANCE_COLLAPSE) recompute(w, ring, i);
+  if (++w.sinceRecompute >= RECOMPUTE_EVERY || m2 < w.m2Peak * f64At(COLLAPSE_RATIO)) recompute(w, ring, i);
 }
 
 /**
@@ -130,7 +133,7 @@ export function windowPush(w: Window, ring: usize, x: f64, i: i64): void {
   const d = x - c;
   const dOld = ringAt(ring, i - SHORT) - c;
   const sumShort = (w.sumShort + d) - dOld;
-  const after = sumShort * INV_SHORT;
+  const after = sumShort * f64At(INV_SHORT);
   let m2 = slideM2(w.m2, d, dOld, after, w.offsetShort);
   const sumLong = (w.sumLong + d) - (ringAt(ring, i - LONG) - c);
   w.sumShort = sumShort;
@@ -145,13 +148,13 @@ export function windowPush(w: Window, ring: usize, x: f64, i: i64): void {
   w.sinceRecompute = since;
 
   let middle = c + after;
-  let long = c + sumLong * INV_LONG;
-  let variance = m2 * INV_SHORT;
-  if (since >= RECOMPUTE_EVERY || m2 < peak * VARIANCE_COLLAPSE) {
+  let long = c + sumLong * f64At(INV_LONG);
+  let variance = m2 * f64At(INV_SHORT);
+  if (since >= RECOMPUTE_EVERY || m2 < peak * f64At(COLLAPSE_RATIO)) {
     recompute(w, ring, i);
     middle = smaShort(w);
     long = smaLong(w);
-    variance = w.m2 * INV_SHORT;
+    variance = w.m2 * f64At(INV_SHORT);
   }
   const width = widthOf(variance);
   store<f64>(at, middle, IND_SMA20 * COLUMN_STRIDE);
@@ -201,14 +204,14 @@ function recompute(w: Window, ring: usize, i: i64): void {
 /** SMA(50); valid from price 49. */
 // @ts-ignore: decorator
 @inline export function smaLong(w: Window): f64 {
-  return w.centre + w.sumLong * INV_LONG;
+  return w.centre + w.sumLong * f64At(INV_LONG);
 }
 
 /** Bollinger band half-width, BB_DEVIATIONS population standard deviations of the last 20. */
 // @ts-ignore: decorator
 @inline export function bandWidth(w: Window): f64 {
   // Multiplying by 1/20 is within an ulp of m2 / 20 and spares a division on every price.
-  return widthOf(w.m2 * INV_SHORT);
+  return widthOf(w.m2 * f64At(INV_SHORT));
 }
 
 // @ts-ignore: decorator

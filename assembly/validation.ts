@@ -10,6 +10,7 @@ import { SymbolState } from './symbol-state';
 import {
   IN_ASK, IN_BID, IN_CAPTURED_MS, IN_FLAGS, IN_LAST, IN_TIME_MSC, IN_VOLUME, IN_VOLUME_REAL,
 } from './layout';
+import { f64At } from './constants';
 
 export const REASON_PRICE_INVALID: i32 = 1 << 0;
 export const REASON_CROSSED: i32 = 1 << 1;
@@ -78,11 +79,24 @@ const TWO_52: f64 = 4503599627370496.0;
  */
 // @ts-ignore: decorator
 @inline function smallToI32(q: f64): i32 {
-  return <i32>reinterpret<i64>(q + TWO_52);
+  return <i32>reinterpret<i64>(q + f64At(C_TWO_52));
 }
 
 /** Smallest positive normal double: added to a threshold, it changes nothing but a zero. */
 const MIN_NORMAL: f64 = 2.2250738585072014e-308;
+
+// Constants of the per-tick path, read from memory (constants.ts says why).
+const C_INFINITY: usize = memory.data<f64>([Infinity]);
+const C_HALF: usize = memory.data<f64>([0.5]);
+const C_ONE: usize = memory.data<f64>([1.0]);
+const C_MIN_NORMAL: usize = memory.data<f64>([MIN_NORMAL]);
+const C_QUALITY_TOP: usize = memory.data<f64>([100.5]);
+const C_SPREAD_WEIGHT: usize = memory.data<f64>([40.0]);
+const C_JUMP_WEIGHT: usize = memory.data<f64>([40.0]);
+const C_AGE_WEIGHT: usize = memory.data<f64>([20.0]);
+const C_VOLATILITY_ALPHA: usize = memory.data<f64>([1.0 / <f64>VOLATILITY_SPAN]);
+const C_QUALITY_ALPHA: usize = memory.data<f64>([QUALITY_ALPHA]);
+const C_TWO_52: usize = memory.data<f64>([TWO_52]);
 
 /** Fills the fields derived from the limits (configureSymbol calls it after setting them). */
 export function deriveLimits(s: SymbolState): void {
@@ -119,8 +133,8 @@ export const MASK_BITS: i32 = (1 << QUALITY_SHIFT) - 1;
   const capturedMs = load<f64>(in8, IN_CAPTURED_MS);
   let mask = 0;
   // Finite and > 0: NaN fails both comparisons, +Infinity the second, −Infinity the first.
-  const pricesValid = bid > 0 && bid < Infinity && ask > 0 && ask < Infinity;
-  const mid = (bid + ask) * 0.5;
+  const pricesValid = bid > 0 && bid < f64At(C_INFINITY) && ask > 0 && ask < f64At(C_INFINITY);
+  const mid = (bid + ask) * f64At(C_HALF);
   let spreadPoints: f64 = 0;
   let jump: f64 = 0;
   let threshold: f64 = 0;
@@ -175,12 +189,14 @@ export const MASK_BITS: i32 = (1 << QUALITY_SHIFT) - 1;
   // so is the jump: jump / (threshold + MIN_NORMAL) is then 0 without a branch, and equals
   // jump / threshold for every other threshold.
   const spreadRatio = spreadPoints * s.invMaxSpreadPoints;
-  const jumpRatio = reanchor ? 1.0 : jump / (threshold + MIN_NORMAL);
+  const jumpRatio = reanchor ? 1.0 : jump / (threshold + f64At(C_MIN_NORMAL));
   const age = load<f64>(in8, IN_CAPTURED_MS) - timeMsc;
   const ageRatio = (age > 0 ? age : 0.0) * s.invStaleMs;
   // The argument is at least 0.5: round half up. f64.floor is one instruction (roundsd) and keeps
   // the quality EWMA's chain in floating point; the integer is taken off that chain.
-  const quality = Math.floor(100.5 - 40.0 * (spreadRatio < 1.0 ? spreadRatio : 1.0) - 40.0 * jumpRatio - 20.0 * ageRatio);
+  const one = f64At(C_ONE);
+  const quality = Math.floor(f64At(C_QUALITY_TOP) - f64At(C_SPREAD_WEIGHT) * (spreadRatio < one ? spreadRatio : one)
+    - f64At(C_JUMP_WEIGHT) * jumpRatio - f64At(C_AGE_WEIGHT) * ageRatio);
 
   // A re-anchoring jump is a level change, not volatility: keep it out of the EWMA.
   if (s.hasLast != 0 && !reanchor) {
@@ -190,7 +206,7 @@ export const MASK_BITS: i32 = (1 << QUALITY_SHIFT) - 1;
       s.volatilitySamples = samples + 1;
       s.volatility = volatility + (jump - volatility) / <f64>(samples + 1);
     } else {
-      s.volatility = volatility + (jump - volatility) * (1.0 / <f64>VOLATILITY_SPAN); // exact: a power of two
+      s.volatility = volatility + (jump - volatility) * f64At(C_VOLATILITY_ALPHA); // exact: a power of two
     }
   }
   s.spikeRun = 0;
@@ -211,7 +227,7 @@ export const MASK_BITS: i32 = (1 << QUALITY_SHIFT) - 1;
 // @ts-ignore: decorator
 @inline function updateQuality(s: SymbolState, q: f64): void {
   const previous = s.quality;
-  s.quality = isNaN(previous) ? q : previous + QUALITY_ALPHA * (q - previous);
+  s.quality = isNaN(previous) ? q : previous + f64At(C_QUALITY_ALPHA) * (q - previous);
 }
 
 /**
