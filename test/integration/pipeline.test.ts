@@ -191,6 +191,11 @@ describe('pipeline: simulated EA -> bridge -> reference backend', () => {
     protocDecodesFirst(record, frames, dir);
   });
 
+  test("columnar-latest (demo --encoding columnar-latest): the same ticks, each symbol's latest indicators checked at its last tick of a batch", () => {
+    const { summary } = runDemo(['--duration', '3', '--rate', '3000', '--workers', '2', '--seed', '13', '--encoding', 'columnar-latest']);
+    expectAllChecks(summary);
+  });
+
   test.each([1, 4])('holds with --workers %i at a higher rate', (workers) => {
     const { summary } = runDemo(['--duration', '3', '--rate', '20000', '--workers', String(workers), '--seed', String(workers)]);
     expectAllChecks(summary);

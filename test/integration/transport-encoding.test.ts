@@ -111,6 +111,24 @@ describe('transport worker: tick encoding on the wire', () => {
     expect(b.encodings()).toEqual({ 'transport-test': expected });
   });
 
+  test.each([
+    ['columnar-latest', ['columnar', 'columnar-latest', 'row']], ['auto', ['columnar-latest', 'row']],
+  ] as const)("setting %s against a backend of %j: columnar-latest, each symbol's latest indicators verified", async (setting, encodings) => {
+    const b = await backend({ encodings });
+    const t = new TransportHarness([b.url], setting);
+    await until(() => t.opened().length > 0, 'the link to open');
+    expect(t.opened()[0].encoding).toBe('columnar-latest');
+    for (let i = 0; i < 6; i++) t.feed(700);
+    await until(() => t.stats[TS_TICKS_ACKED] === 4200, 'every tick acked');
+    const s = b.stats();
+    expect(s).toMatchObject({ ticks_received: 4200, gaps: 0, duplicates: 0, out_of_order: 0, bad_frames: 0, indicator_mismatches: 0 });
+    expect(s.batches_columnar).toBe(s.batches);
+    // One check per symbol per batch (at its last tick), not one per tick.
+    expect(s.indicator_checked).toBeGreaterThan(0);
+    expect(s.indicator_checked).toBeLessThan(4200 / 4);
+    expect(b.encodings()).toEqual({ 'transport-test': 'columnar-latest' });
+  });
+
   test('auto against a row-only backend speaks row; columnar is refused there, with a reason', async () => {
     const rowOnly = await backend({ encodings: ['row'] });
     const auto = new TransportHarness([rowOnly.url], 'auto');
