@@ -15,16 +15,29 @@ interface LinkLike {
   send(bytes: Uint8Array): void;
 }
 
+// protobufjs writes every field present in the object, zeros too; proto3 leaves defaults out.
+// Dropping them first makes these frames byte for byte what protoc writes (the golden fixtures).
 export function encodeExecutionReport(r: ExecutionReportData): Uint8Array {
-  return clientmt5.v1.Envelope.encode({ protocol_version: 1, execution_report: r }).finish();
+  return clientmt5.v1.Envelope.encode({ protocol_version: 1, execution_report: withoutDefaults(r) }).finish();
 }
 
 export function encodeAccountProfile(p: AccountProfileData): Uint8Array {
-  return clientmt5.v1.Envelope.encode({ protocol_version: 1, account_profile: p }).finish();
+  return clientmt5.v1.Envelope.encode({ protocol_version: 1, account_profile: withoutDefaults(p) }).finish();
 }
 
 export function encodeClientPrices(p: ClientPriceStreamData): Uint8Array {
-  return clientmt5.v1.Envelope.encode({ protocol_version: 1, client_prices: p }).finish();
+  return clientmt5.v1.Envelope.encode({ protocol_version: 1, client_prices: withoutDefaults(p) }).finish();
+}
+
+/** A copy without proto3 default values (0, '', false, []), nested messages included. */
+function withoutDefaults<T extends object>(value: T): T {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    if (v === 0 || v === '' || v === false || v === null || v === undefined || (Array.isArray(v) && v.length === 0)) continue;
+    if (Array.isArray(v)) out[k] = v.map((x: unknown) => (x !== null && typeof x === 'object' ? withoutDefaults(x) : x));
+    else out[k] = typeof v === 'object' ? withoutDefaults(v as object) : v;
+  }
+  return out as T;
 }
 
 /** A decoded TradingCommand as plain data (absent fields at their proto3 defaults). */

@@ -69,15 +69,16 @@ export class CommandDesk {
     this.book = new AccountBook(o.config, o.store);
     this.reporter = new Reporter(o.store, this.stats, (reports) => o.post({ type: 'reports', reports }));
     this.reconciler = new Reconciler(o.store, this.reporter);
-    // What an earlier run left: queued commands wait again; commands that were in the EA's hands
-    // when it stopped are in doubt (UNKNOWN, settled by the next sync); unacked reports go again.
+    // What an earlier run left: unacked reports go again first (the transport keeps them in
+    // report_sequence order); queued commands wait again; commands that were in the EA's hands
+    // when it stopped are in doubt (UNKNOWN, settled by the next sync).
+    this.reporter.resendAll();
     for (const rec of o.store.commands.values()) {
       if (rec.final) continue;
       if (rec.sent === null) this.queue.push(rec);
       else this.toDoubt(rec);
     }
     this.refreshGauges();
-    this.reporter.resendAll();
   }
 
   /** A TradingCommand from the backend. */
