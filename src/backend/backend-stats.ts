@@ -3,6 +3,7 @@
  * report. Built on demand from the live counters; nothing here runs per tick.
  */
 import type { ClientStream, StreamCounters } from './client-stream.js';
+import type { BackendCommands } from './commands.js';
 import type { IndicatorChecker, MismatchExample } from './indicator-check.js';
 import type { LatencyHistogram, LatencySummaryMs } from './latency-histogram.js';
 import type { LedgerStats } from './ledger.js';
@@ -44,6 +45,8 @@ export interface BackendStats extends StreamCounters {
   record?: { path: string; frames: number; bytes: number };
   /** Present with a shared ledger: records written here, read from the other endpoints, corrupt ones skipped. */
   ledger?: LedgerStats;
+  /** Trading commands issued, their final reports, and fills checked against the client's limits (commands.ts). */
+  commands?: ReturnType<BackendCommands['stats']>;
 }
 
 /** Counters the server itself keeps (the stream counters live in StreamCounters). */

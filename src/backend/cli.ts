@@ -1,6 +1,11 @@
 /**
  * `client-mt5 backend [--host 127.0.0.1] [--port 8001] [--jwt-secret S] [--record FILE] [--path P]
- *                     [--ledger FILE [--ledger-fsync always|never]] [--heartbeat-ms N]`
+ *                     [--ledger FILE [--ledger-fsync always|never]] [--heartbeat-ms N]
+ *                     [--signals [--signal-interval-ms N]]`
+ *
+ * `--signals` turns on the demo's RSI(14) 30/70 signal rule (signal-rule.ts): it issues trading
+ * commands to connected clients from their ticks, at most one per N ms (default 2500). Commands
+ * can always be posted by hand: `POST /commands` on the same port (commands-http.ts).
  *
  * Backends started with the same `--ledger` file act as the endpoints of one platform: what one
  * stored, the others know (docs/protocol.md, section 2).
@@ -25,13 +30,14 @@ export const JWT_SECRET_ENV = 'CLIENT_MT5_JWT_SECRET';
 const EXIT_GRACE_MS = 2000;
 
 const USAGE = 'usage: client-mt5 backend [--host 127.0.0.1] [--port 8001] [--jwt-secret S | env CLIENT_MT5_JWT_SECRET] [--record FILE] [--path /api/v1/ws/mt5] ' +
-  '[--ledger FILE [--ledger-fsync always|never]] [--heartbeat-ms 200]';
+  '[--ledger FILE [--ledger-fsync always|never]] [--heartbeat-ms 200] [--signals [--signal-interval-ms 2500]]';
 
 /** Parses the command's arguments; throws CLI_USAGE naming the bad option and value. */
 export function parseBackendArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): BackendOptions {
   let values: Record<string, string | undefined>;
+  let signals = false;
   try {
-    ({ values } = parseArgs({
+    const parsed = parseArgs({
       args: argv,
       strict: true,
       allowPositionals: false,
@@ -45,8 +51,13 @@ export function parseBackendArgs(argv: string[], env: NodeJS.ProcessEnv = proces
         ledger: { type: 'string' },
         'ledger-fsync': { type: 'string' },
         'heartbeat-ms': { type: 'string' },
+        signals: { type: 'boolean' },
+        'signal-interval-ms': { type: 'string' },
       },
-    }));
+    });
+    const { signals: signalsFlag, ...strings } = parsed.values;
+    signals = signalsFlag === true;
+    values = strings;
   } catch (err) {
     throw new ClientMt5Error('CLI_USAGE', `${(err as Error).message}\n${USAGE}`);
   }
@@ -89,6 +100,14 @@ export function parseBackendArgs(argv: string[], env: NodeJS.ProcessEnv = proces
       throw new ClientMt5Error('CLI_USAGE', `--heartbeat-ms must be an integer from 0 (off) to 3600000, got "${values['heartbeat-ms']}"`);
     }
     options.heartbeatIntervalMs = ms;
+  }
+  if (signals || values['signal-interval-ms'] !== undefined) {
+    const raw = values['signal-interval-ms'];
+    const ms = raw === undefined ? undefined : Number(raw);
+    if (ms !== undefined && (!Number.isInteger(ms) || ms < 0 || ms > 86400000)) {
+      throw new ClientMt5Error('CLI_USAGE', `--signal-interval-ms must be an integer from 0 to 86400000, got "${raw}"`);
+    }
+    options.signals = ms === undefined ? true : { minIntervalMs: ms };
   }
   return options;
 }

@@ -8,7 +8,9 @@
  *             market_data_columns  time order, latency, indicators vs reference ─► Ack | Error(GAP)
  *                                  (columnar: decoded by columnar-decoder.ts, only if negotiated)
  *             heartbeat    ─► Heartbeat{ now, last acked batch } (also sent unasked every heartbeatIntervalMs)
- *             account_profile, client_prices, execution_report ─► counted
+ *             execution_report ─► commands (commands.ts): tracked to its final, limits checked ─► Ack{report_sequence}
+ *             account_profile, client_prices ─► commands (the limits, counted)
+ *   POST /commands, and the RSI signal rule on accepted ticks (BackendOptions.signals) ─► Envelope{trading_command}
  *             anything else / undecodable / text ─► Error(BACKEND_BAD_FRAME), connection kept
  *
  * One connection per client identity: a newer connection with the same `sub` replaces the older
@@ -17,6 +19,7 @@
  * carries over between them too: each records every batch there before acking it and reads what
  * the others recorded before judging a batch (ledger.ts).
  */
+import { createServer, type AddressInfo } from 'node:net';
 import type { WireEncoding } from '../shared/config.js';
 import { ClientMt5Error } from '../shared/errors.js';
 import { verifyJwt } from '../shared/jwt.js';
@@ -24,6 +27,9 @@ import { warmUpBackend } from './warm-up.js';
 import { loadUws } from '../shared/uws-native.js';
 import type { us_listen_socket, WebSocket } from '@trufflesuite/uws-js-unofficial';
 import { buildStats, newServerCounters, type BackendStats } from './backend-stats.js';
+import { BackendCommands } from './commands.js';
+import { registerCommandRoutes } from './commands-http.js';
+import type { SignalRuleOptions } from './signal-rule.js';
 import { ClientStream, newStreamCounters } from './client-stream.js';
 import { ColumnarBatch, ColumnarDecoder } from './columnar-decoder.js';
 import { warmUpColumnar } from './columnar-warm-up.js';
@@ -32,7 +38,9 @@ import { FrameRecorder } from './frame-recorder.js';
 import { DEFAULT_MISMATCH_TOLERANCE, IndicatorChecker } from './indicator-check.js';
 import { LatencyHistogram } from './latency-histogram.js';
 import { Ledger, type LedgerFsync } from './ledger.js';
-import { decodeEnvelope, encodeAck, encodeError, encodeHeartbeat, type Envelope, type MarketDataStream } from './wire.js';
+import {
+  decodeEnvelope, encodeAck, encodeError, encodeHeartbeat, type AccountProfile, type Envelope, type ExecutionReport, type MarketDataStream,
+} from './wire.js';
 
 export type { BackendStats } from './backend-stats.js';
 
@@ -74,6 +82,8 @@ export interface BackendOptions {
   ledgerFsync?: LedgerFsync;
   /** Send every client a Heartbeat envelope this often (ms); 0 = never. Default 200. */
   heartbeatIntervalMs?: number;
+  /** The demo's RSI signal rule issues commands to clients from their ticks (signal-rule.ts); off by default. */
+  signals?: SignalRuleOptions | boolean;
 }
 
 export const DEFAULT_BACKEND_HEARTBEAT_MS = 200;
@@ -115,6 +125,11 @@ export async function startBackend(opts: BackendOptions): Promise<BackendHandle>
   const supported = opts.encodings ?? DEFAULT_BACKEND_ENCODINGS;
   const columns = new ColumnarDecoder();
   const ledger = opts.ledgerPath === undefined ? undefined : new Ledger(opts.ledgerPath, opts.ledgerFsync ?? 'always');
+  const commands = new BackendCommands({
+    signals: opts.signals === true ? {} : opts.signals || null,
+    send: (clientId, frame) => open.get(clientId)?.send(frame, true) !== undefined,
+    connected: () => [...open.keys()],
+  });
 
   const streamOf = (clientId: string): ClientStream => {
     let s = clients.get(clientId);
@@ -141,9 +156,41 @@ export async function startBackend(opts: BackendOptions): Promise<BackendHandle>
         `batch ${seq} does not follow ${expected - 1}: batches ${expected}..${seq - 1} are missing; ` +
         `nothing after ${expected - 1} is acked until batch ${expected} arrives`, seq), true);
     } else {
-      server.last_acked_batch = stream.lastBatch;
-      ws.send(encodeAck(stream.lastBatch, stream.ticksReceived, stream.duplicatesDropped), true);
+      const clientId = ws.getUserData().clientId;
+      if (ledger === undefined) {
+        sendAck(ws, stream);
+      } else {
+        // Acked once the ledger holds it durably: after every frame of this read (group commit).
+        unacked.add(ws);
+        if (!commitScheduled) {
+          commitScheduled = true;
+          setImmediate(commitAndAck);
+        }
+      }
+      if (outcome === 'accepted') {
+        if (batch instanceof ColumnarBatch) commands.onColumnsBatch(clientId, batch);
+        else commands.onRowBatch(clientId, batch);
+      }
     }
+  };
+
+  const sendAck = (ws: WebSocket<Connection>, stream: ClientStream): void => {
+    server.last_acked_batch = stream.lastBatch;
+    ws.send(encodeAck(stream.lastBatch, stream.ticksReceived, stream.duplicatesDropped, commands.lastReport(stream.clientId)), true);
+  };
+
+  // uWS delivers every frame of a socket read before the event loop's check phase: commit them
+  // all with one fsync, then send each connection one cumulative ack.
+  const unacked = new Set<WebSocket<Connection>>();
+  let commitScheduled = false;
+  const commitAndAck = (): void => {
+    commitScheduled = false;
+    ledger?.commit();
+    for (const ws of unacked) {
+      const stream = clients.get(ws.getUserData().clientId);
+      if (stream !== undefined) sendAck(ws, stream);
+    }
+    unacked.clear();
   };
 
   const onFrame = (ws: WebSocket<Connection>, frame: Uint8Array, receivedAtMs: number): void => {
@@ -185,6 +232,15 @@ export async function startBackend(opts: BackendOptions): Promise<BackendHandle>
       ws.send(encodeHeartbeat(Date.now(), stream.lastBatch), true);
     } else if (payload !== undefined && ACCEPTED_PAYLOADS.has(payload)) {
       server.other_messages[payload] = (server.other_messages[payload] ?? 0) + 1;
+      const clientId = ws.getUserData().clientId;
+      if (payload === 'execution_report') {
+        const reportSequence = commands.onReport(clientId, env.execution_report as ExecutionReport);
+        ws.send(encodeAck(stream.lastBatch, stream.ticksReceived, stream.duplicatesDropped, reportSequence), true);
+      } else if (payload === 'account_profile') {
+        commands.onAccountProfile(clientId, env.account_profile as AccountProfile);
+      } else {
+        commands.onClientPrices();
+      }
     } else if (payload === undefined) {
       badFrame(ws, 'the Envelope carries no payload (or only fields this backend does not know)');
     } else {
@@ -244,6 +300,7 @@ export async function startBackend(opts: BackendOptions): Promise<BackendHandle>
       }
     },
     close: (ws) => {
+      unacked.delete(ws);
       server.connections--;
       const { clientId } = ws.getUserData();
       if (open.get(clientId) === ws) open.delete(clientId);
@@ -255,6 +312,7 @@ export async function startBackend(opts: BackendOptions): Promise<BackendHandle>
   app.get('/stats', (res) => {
     res.writeHeader('Content-Type', 'application/json').end(JSON.stringify(stats()));
   });
+  registerCommandRoutes(app, commands.issueByHand);
   app.any('/*', (res, req) => {
     res.writeStatus('404 Not Found').end(`no route ${req.getMethod().toUpperCase()} ${req.getUrl()}; the WebSocket endpoint is ${path}\n`);
   });
@@ -270,12 +328,25 @@ export async function startBackend(opts: BackendOptions): Promise<BackendHandle>
   }, heartbeatMs) : undefined;
   heartbeats?.unref();
 
-  const listenSocket = await new Promise<us_listen_socket>((resolve, reject) => {
-    app.listen(host, port, (socket) => {
+  const listenOn = (p: number) => new Promise<us_listen_socket>((resolve, reject) => {
+    app.listen(host, p, (socket) => {
       if (socket) resolve(socket);
-      else reject(new ClientMt5Error('BACKEND_LISTEN', `the reference backend cannot listen on ${host}:${port} (in use, or not a local address)`));
+      else reject(new ClientMt5Error('BACKEND_LISTEN', `the reference backend cannot listen on ${host}:${p} (in use, or not a local address)`));
     });
-  }).catch(async (err: unknown) => {
+  });
+  const listenSocket = await (async () => {
+    if (port !== 0) return listenOn(port);
+    // uSockets sets SO_REUSEADDR only on an explicit port. Without it, a backend that crashed with
+    // clients connected leaves TIME_WAIT sockets that keep a restarted one off this port for a
+    // minute: so "any free port" is picked first and then listened on explicitly.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await listenOn(await freePort(host));
+      } catch (err) {
+        if (attempt >= 5) throw err;
+      }
+    }
+  })().catch(async (err: unknown) => {
     clearInterval(heartbeats);
     ledger?.close();
     await recorder?.close();
@@ -285,7 +356,9 @@ export async function startBackend(opts: BackendOptions): Promise<BackendHandle>
 
   function stats(): BackendStats {
     const record = recorder === undefined ? undefined : { path: recorder.path, frames: recorder.frames, bytes: recorder.bytes };
-    return buildStats(server, counters, checker, latency, clients, new Set(open.keys()), record, ledger?.stats());
+    const out = buildStats(server, counters, checker, latency, clients, new Set(open.keys()), record, ledger?.stats());
+    out.commands = commands.stats();
+    return out;
   }
 
   let closing: Promise<void> | undefined;
@@ -317,6 +390,18 @@ function bearerToken(header: string): string {
   const match = /^Bearer +(\S+)\s*$/i.exec(header);
   if (match === null) throw new ClientMt5Error('BACKEND_AUTH', 'the Authorization header must be "Bearer <jwt>"');
   return match[1];
+}
+
+/** A port the OS considers free on `host` right now. */
+function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, host, () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
 }
 
 /** A host usable in a URL: wildcard addresses become loopback, IPv6 gets brackets. */

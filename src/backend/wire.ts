@@ -22,11 +22,20 @@ export function decodeEnvelope(frame: Uint8Array): Envelope {
   return Envelope.decode(frame);
 }
 
-export function encodeAck(batchSequence: number, ticksReceived: number, duplicatesDropped: number): Uint8Array {
+/** `reportSequence`: the highest ExecutionReport processed (both sequences are cumulative; 0 = none). */
+export function encodeAck(batchSequence: number, ticksReceived: number, duplicatesDropped: number, reportSequence = 0): Uint8Array {
   return Envelope.encode({
     protocol_version: WIRE_PROTOCOL_VERSION,
-    ack: { batch_sequence: batchSequence, ticks_received: ticksReceived, duplicates_dropped: duplicatesDropped },
+    ack: { batch_sequence: batchSequence, ticks_received: ticksReceived, duplicates_dropped: duplicatesDropped, report_sequence: reportSequence },
   }).finish();
+}
+
+export type TradingCommand = clientmt5.v1.TradingCommand.$Properties;
+export type ExecutionReport = clientmt5.v1.ExecutionReport;
+export type AccountProfile = clientmt5.v1.AccountProfile;
+
+export function encodeTradingCommand(command: TradingCommand): Uint8Array {
+  return Envelope.encode({ protocol_version: WIRE_PROTOCOL_VERSION, trading_command: command }).finish();
 }
 
 export function encodeError(code: string, message: string, batchSequence = 0): Uint8Array {

@@ -30,6 +30,8 @@ export const ERROR_CODES = [
   'SPOOL_WRITE_FAILED',
   /** The spool directory cannot be opened or read at start-up. */
   'SPOOL_UNREADABLE',
+  /** Client → backend (Envelope.error): batches up to batch_sequence were dropped by the spool and will not come. */
+  'SPOOL_DROPPED_BATCHES',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
