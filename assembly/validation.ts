@@ -152,11 +152,20 @@ export const MASK_BITS: i32 = (1 << QUALITY_SHIFT) - 1;
   if (s.hasLast != 0) {
     const lastTimeMsc = s.lastTimeMsc;
     if (timeMsc < lastTimeMsc) mask |= REASON_BACKWARDS;
-    if (
-      sameBits(timeMsc, lastTimeMsc) && sameBits(bid, s.lastBid) && sameBits(ask, s.lastAsk) &&
-      sameBits(load<f64>(in8, IN_LAST), s.lastLast) && sameBits(load<f64>(in8, IN_VOLUME), s.lastVolume) &&
-      sameBits(load<f64>(in8, IN_VOLUME_REAL), s.lastVolumeReal) && load<i32>(in4, IN_FLAGS) == s.lastFlags
-    ) mask |= REASON_DUPLICATE;
+    // The time first, alone: it differs for ~90 % of ticks, which then take one branch. The other
+    // fields are compared at once (x ^ y is 0 only for equal bits): an && chain becomes nested
+    // selects that V8 walks through level by level even when the first test failed (~24
+    // instructions on the common path).
+    if (sameBits(timeMsc, lastTimeMsc)) {
+      const differences =
+        (reinterpret<i64>(bid) ^ reinterpret<i64>(s.lastBid)) |
+        (reinterpret<i64>(ask) ^ reinterpret<i64>(s.lastAsk)) |
+        (load<i64>(in8, IN_LAST) ^ reinterpret<i64>(s.lastLast)) |
+        (load<i64>(in8, IN_VOLUME) ^ reinterpret<i64>(s.lastVolume)) |
+        (load<i64>(in8, IN_VOLUME_REAL) ^ reinterpret<i64>(s.lastVolumeReal)) |
+        <i64>(load<i32>(in4, IN_FLAGS) ^ s.lastFlags);
+      if (differences == 0) mask |= REASON_DUPLICATE;
+    }
     if (pricesValid) {
       jump = Math.abs(mid - s.lastMid);
       const floor = s.spikeMinPrice;
