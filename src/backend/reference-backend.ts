@@ -234,8 +234,10 @@ export async function startBackend(opts: BackendOptions): Promise<BackendHandle>
       server.other_messages[payload] = (server.other_messages[payload] ?? 0) + 1;
       const clientId = ws.getUserData().clientId;
       if (payload === 'execution_report') {
-        const reportSequence = commands.onReport(clientId, env.execution_report as ExecutionReport);
-        ws.send(encodeAck(stream.lastBatch, stream.ticksReceived, stream.duplicatesDropped, reportSequence), true);
+        commands.onReport(clientId, env.execution_report as ExecutionReport);
+        // An Ack carries both cumulative sequences: with a ledger commit pending for this
+        // connection, the commit's ack (which carries the report's too) must come first.
+        if (!unacked.has(ws)) sendAck(ws, stream);
       } else if (payload === 'account_profile') {
         commands.onAccountProfile(clientId, env.account_profile as AccountProfile);
       } else {
