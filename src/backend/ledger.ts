@@ -5,7 +5,7 @@
  * the reference backend behave the same way, so that after a failover the backup knows what the
  * primary already held (and after a fail-back, the other way round).
  *
- *   backend A ──append(record), fsync──┐            ┌──catch up (read from its offset)── backend B
+ *   backend A ──append(record), commit (fsync)──┐            ┌──catch up (read from its offset)── backend B
  *                                      ▼            │
  *                     ledger file: record record record …   (O_APPEND: whole records, any order of writers)
  *
@@ -69,6 +69,8 @@ export interface LedgerStats {
   records_from_others: number;
   records_read: number;
   corrupt_records: number;
+  /** fsync calls: fewer than records_written when batches arrive together (group commit). */
+  fsyncs: number;
   bytes: number;
 }
 
@@ -77,7 +79,8 @@ export class Ledger {
   private readOffset = 0;
   private buffer = Buffer.alloc(64 * 1024);
   private readonly clients = new Map<string, LedgerClient>();
-  private readonly counters = { records_written: 0, records_from_others: 0, records_read: 0, corrupt_records: 0 };
+  private readonly counters = { records_written: 0, records_from_others: 0, records_read: 0, corrupt_records: 0, fsyncs: 0 };
+  private unsynced = false;
   private size = 0;
 
   constructor(readonly path: string, readonly fsync: LedgerFsync = 'always') {
@@ -109,14 +112,29 @@ export class Ledger {
     }
   }
 
-  /** Appends one record (and fsyncs, per the policy) before the batch is acked; applies it here too. */
+  /**
+   * Appends one record (one write, so concurrent appenders never interleave inside a record) and
+   * applies it here too. It is durable once commit() returns: the backend appends every batch of
+   * what it read from a socket, commits once, then acks them (group commit: one fsync, 3-4 ms on
+   * this machine's ext4, per read instead of per batch).
+   */
   append(record: LedgerRecord): void {
     const bytes = encodeRecord(record);
     writeSync(this.fd, bytes);
-    if (this.fsync === 'always') fsyncSync(this.fd);
+    this.unsynced = true;
     this.counters.records_written++;
     this.size += bytes.byteLength;
     this.apply(record, false);
+  }
+
+  /** Makes every appended record durable, per the fsync policy. */
+  commit(): void {
+    if (!this.unsynced) return;
+    this.unsynced = false;
+    if (this.fsync === 'always') {
+      fsyncSync(this.fd);
+      this.counters.fsyncs++;
+    }
   }
 
   stats(): LedgerStats {
@@ -124,6 +142,7 @@ export class Ledger {
   }
 
   close(): void {
+    this.commit();
     closeSync(this.fd);
   }
 

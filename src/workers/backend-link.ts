@@ -208,7 +208,9 @@ export class BackendLink {
     const ws = new WebSocket(url, protocols, {
       headers: { Authorization: `Bearer ${this.options.jwt}` },
       perMessageDeflate: false,
-      handshakeTimeout: this.options.connectTimeoutMs ?? 5000,
+      // A backstop only: tick() enforces connectTimeoutMs, and does not count time this thread
+      // was busy (ws's own timer fires late after a stall and then beats the queued answer).
+      handshakeTimeout: 4 * (this.options.connectTimeoutMs ?? 5000),
     });
     ws.on('unexpected-response', (_req, res) => {
       ws.emit('error', new Error(`backend ${url} refused the upgrade: HTTP ${res.statusCode}`));
@@ -218,7 +220,7 @@ export class BackendLink {
   }
 
   private newConn(index: number): Conn {
-    const conn: Conn = { ws: this.dial(index), index, opened: false, openedAt: 0, lastHeardAt: 0, reason: '', cause: 'closed' };
+    const conn: Conn = { ws: this.dial(index), index, opened: false, openedAt: 0, lastHeardAt: performance.now(), reason: '', cause: 'closed' };
     const heard = () => { conn.lastHeardAt = performance.now(); };
     conn.ws.on('pong', heard);
     conn.ws.on('ping', heard);
@@ -297,7 +299,18 @@ export class BackendLink {
     const stalled = now - this.lastTickAt > 2 * this.options.heartbeatIntervalMs;
     this.lastTickAt = now;
     for (const conn of [this.main, this.probe]) {
-      if (conn === null || !conn.opened || conn.ws.readyState !== WebSocket.OPEN) continue;
+      if (conn === null) continue;
+      if (!conn.opened) {
+        // lastHeardAt is the dial time until the handshake completes.
+        const connectTimeoutMs = this.options.connectTimeoutMs ?? 5000;
+        if (!stalled && conn.ws.readyState === WebSocket.CONNECTING && now - conn.lastHeardAt > connectTimeoutMs) {
+          conn.reason = `no WebSocket handshake within ${connectTimeoutMs} ms (transport.connectTimeoutMs)`;
+          conn.cause = 'timeout';
+          conn.ws.terminate();
+        }
+        continue;
+      }
+      if (conn.ws.readyState !== WebSocket.OPEN) continue;
       if (!stalled && now - conn.lastHeardAt > this.linkTimeoutMs) {
         conn.reason = `nothing received for ${Math.round(now - conn.lastHeardAt)} ms (transport.linkTimeoutMs ${this.linkTimeoutMs})`;
         conn.cause = 'timeout';
