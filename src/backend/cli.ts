@@ -17,6 +17,7 @@
  * IPC (when `process.send` exists), the protocol src/main/child.ts speaks:
  *   child → parent  { type: 'ready', port, url }     once listening
  *   parent → child  { type: 'stats' }                → { type: 'stats', stats: BackendStats }
+ *   parent → child  { type: 'ledger', client }       → { type: 'ledger', ...LedgerView } (all zero without one)
  *   parent → child  { type: 'stop' }                 → closes, exits 0
  */
 import { parseArgs } from 'node:util';
@@ -135,6 +136,10 @@ export async function runBackendCommand(argv: string[]): Promise<void> {
     if (typeof process.send === 'function') {
       process.on('message', (message: { type?: string } | null) => {
         if (message?.type === 'stats') process.send?.({ type: 'stats', stats: backend.stats() });
+        else if (message?.type === 'ledger') {
+          const view = backend.ledgerView(String((message as { client?: unknown }).client ?? ''));
+          process.send?.({ type: 'ledger', ...(view ?? { ticks: 0, last_batch: 0, first_batch: 0, per_symbol: {} }) });
+        }
         else if (message?.type === 'stop') stop();
       });
       // The parent is gone: nobody will ask for stats or send stop.

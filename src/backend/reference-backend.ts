@@ -88,6 +88,14 @@ export interface BackendOptions {
 
 export const DEFAULT_BACKEND_HEARTBEAT_MS = 200;
 
+/** A client's stream as the shared ledger holds it (BackendHandle.ledgerView). */
+export interface LedgerView {
+  ticks: number;
+  last_batch: number;
+  first_batch: number;
+  per_symbol: Record<string, { last_seq: number; last_time_msc: number }>;
+}
+
 export interface BackendHandle {
   port: number;
   /** ws://host:port/path, what a client's `backend.endpoints` lists. */
@@ -95,6 +103,12 @@ export interface BackendHandle {
   stats(): BackendStats;
   /** The tick encoding each connected client negotiated, by client identity (JWT sub). */
   encodings(): Record<string, WireEncoding>;
+  /**
+   * What the shared ledger holds for a client now (every backend's records, read up to the end of
+   * the file): distinct ticks stored, last batch, each symbol's last sequence_number. Undefined
+   * without a ledger or for a client it has never recorded.
+   */
+  ledgerView(clientId: string): LedgerView | undefined;
   /** Closes every connection and the listener, then flushes the record file. Idempotent. */
   close(): Promise<void>;
 }
@@ -368,6 +382,15 @@ export async function startBackend(opts: BackendOptions): Promise<BackendHandle>
     port: boundPort,
     url: `ws://${urlHost(host)}:${boundPort}${path}`,
     stats,
+    ledgerView(clientId) {
+      if (ledger === undefined) return undefined;
+      ledger.catchUp();
+      const held = ledger.client(clientId);
+      if (held === undefined) return undefined;
+      const perSymbol: LedgerView['per_symbol'] = {};
+      for (const [symbol, p] of held.symbols) perSymbol[symbol] = { last_seq: p.lastSeq, last_time_msc: p.lastTimeMsc };
+      return { ticks: held.ticks, last_batch: held.lastBatch, first_batch: held.firstBatch, per_symbol: perSymbol };
+    },
     encodings() {
       const out: Record<string, WireEncoding> = {};
       for (const [id, ws] of open) out[id] = ws.getUserData().encoding;

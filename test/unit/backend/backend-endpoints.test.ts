@@ -86,6 +86,11 @@ describe('reference backends sharing a ledger', () => {
     expect(ps.ledger).toMatchObject({ path: ledgerPath, fsync: 'always', records_written: 4, corrupt_records: 0 });
     expect(bs.ledger).toMatchObject({ records_written: 2, fsync: 'never' });
     expect(ps.per_symbol.EURUSD.last_seq).toBe(60);
+    // Either backend shows the platform's whole store.
+    for (const b of [primary, backup]) {
+      expect(b.ledgerView('client-e')).toMatchObject({ ticks: 120, last_batch: 6, first_batch: 1, per_symbol: { EURUSD: { last_seq: 60 }, USDJPY: { last_seq: 60 } } });
+    }
+    expect(primary.ledgerView('nobody')).toBeUndefined();
   });
 
   test('a restarted backend reads the ledger: the client continues where it was, an old resend is a duplicate', async () => {
