@@ -95,11 +95,12 @@ const STEADY_FIRST: i64 = SMA_LONG_FIRST + 1;
   const ema = block + AT_EMA;
   const fastSlow = emaPairStep(ema, x, v128At(K_12_26));
   const mid = emaPairStep(ema + EMA_PAIR_BYTES, x, v128At(K_20_50));
-  v128.store64_lane(at, fastSlow, 0, IND_EMA12 * COLUMN_STRIDE);
-  v128.store64_lane(at, fastSlow, 1, IND_EMA26 * COLUMN_STRIDE);
-  v128.store64_lane(at, mid, 0, IND_EMA20 * COLUMN_STRIDE);
-  v128.store64_lane(at, mid, 1, IND_EMA50 * COLUMN_STRIDE);
+  // Lanes extracted and stored as f64: V8 gives v128.store64_lane no address offset (an lea each).
   const ema26 = f64x2.extract_lane(fastSlow, 1);
+  store<f64>(at, f64x2.extract_lane(fastSlow, 0), IND_EMA12 * COLUMN_STRIDE);
+  store<f64>(at, ema26, IND_EMA26 * COLUMN_STRIDE);
+  store<f64>(at, f64x2.extract_lane(mid, 0), IND_EMA20 * COLUMN_STRIDE);
+  store<f64>(at, f64x2.extract_lane(mid, 1), IND_EMA50 * COLUMN_STRIDE);
 
   store<f64>(at, rsiStep(changetype<Rsi>(block + AT_RSI), x), IND_RSI14 * COLUMN_STRIDE);
 

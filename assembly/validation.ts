@@ -82,11 +82,13 @@ const TWO_52: f64 = 4503599627370496.0;
   return <i32>reinterpret<i64>(q + f64At(C_TWO_52));
 }
 
+/** The bits of the largest finite double. */
+const LARGEST_FINITE_BITS: u64 = 0x7FEFFFFFFFFFFFFF;
+
 /** Smallest positive normal double: added to a threshold, it changes nothing but a zero. */
 const MIN_NORMAL: f64 = 2.2250738585072014e-308;
 
 // Constants of the per-tick path, read from memory (constants.ts says why).
-const C_INFINITY: usize = memory.data<f64>([Infinity]);
 const C_HALF: usize = memory.data<f64>([0.5]);
 const C_ONE: usize = memory.data<f64>([1.0]);
 const C_MIN_NORMAL: usize = memory.data<f64>([MIN_NORMAL]);
@@ -132,14 +134,17 @@ export const MASK_BITS: i32 = (1 << QUALITY_SHIFT) - 1;
   const ask = load<f64>(in8, IN_ASK);
   const capturedMs = load<f64>(in8, IN_CAPTURED_MS);
   let mask = 0;
-  // Finite and > 0: NaN fails both comparisons, +Infinity the second, −Infinity the first.
-  const pricesValid = bid > 0 && bid < f64At(C_INFINITY) && ask > 0 && ask < f64At(C_INFINITY);
+  // Finite and > 0, on the bits: exactly the doubles from the smallest subnormal to the largest
+  // finite have bits in 1 .. 0x7FEFFFFFFFFFFFFF (+0 wraps around to the top, negatives, ±Infinity
+  // and NaNs are above), so bits − 1 must be below that limit. Two integer compares instead of four
+  // floating ones chained with && (see the duplicate rule for what V8 makes of && chains).
+  const pricesValid = i32(reinterpret<u64>(bid) - 1 < LARGEST_FINITE_BITS) & i32(reinterpret<u64>(ask) - 1 < LARGEST_FINITE_BITS);
   const mid = (bid + ask) * f64At(C_HALF);
   let spreadPoints: f64 = 0;
   let jump: f64 = 0;
   let threshold: f64 = 0;
 
-  if (!pricesValid) {
+  if (pricesValid == 0) {
     mask |= REASON_PRICE_INVALID;
   } else {
     if (ask < bid) mask |= REASON_CROSSED;
@@ -166,7 +171,7 @@ export const MASK_BITS: i32 = (1 << QUALITY_SHIFT) - 1;
         <i64>(load<i32>(in4, IN_FLAGS) ^ s.lastFlags);
       if (differences == 0) mask |= REASON_DUPLICATE;
     }
-    if (pricesValid) {
+    if (pricesValid != 0) {
       jump = Math.abs(mid - s.lastMid);
       const floor = s.spikeMinPrice;
       const scaled = s.spikeFactor * s.volatility;
