@@ -18,6 +18,7 @@
  *   child → parent  { type: 'ready', port, url }     once listening
  *   parent → child  { type: 'stats' }                → { type: 'stats', stats: BackendStats }
  *   parent → child  { type: 'ledger', client }       → { type: 'ledger', ...LedgerView } (all zero without one)
+ *   parent → child  { type: 'signals', enabled }     → { type: 'signals-set' } (holds the signal rule back, or not)
  *   parent → child  { type: 'stop' }                 → closes, exits 0
  */
 import { parseArgs } from 'node:util';
@@ -139,6 +140,10 @@ export async function runBackendCommand(argv: string[]): Promise<void> {
         else if (message?.type === 'ledger') {
           const view = backend.ledgerView(String((message as { client?: unknown }).client ?? ''));
           process.send?.({ type: 'ledger', ...(view ?? { ticks: 0, last_batch: 0, first_batch: 0, per_symbol: {} }) });
+        }
+        else if (message?.type === 'signals') {
+          backend.setSignals((message as { enabled?: boolean }).enabled === true);
+          process.send?.({ type: 'signals-set' });
         }
         else if (message?.type === 'stop') stop();
       });

@@ -33,13 +33,15 @@ export class BackendCommands {
   private readonly o: BackendCommandsOptions;
   /** Signal commands that could not be sent (the client's link was gone). */
   signalsUnsent = 0;
+  /** False holds the signal rule back (the demo stops new commands before it winds down). */
+  signalsEnabled = true;
 
   constructor(o: BackendCommandsOptions) {
     this.o = o;
   }
 
   private rule(clientId: string): SignalRule | null {
-    if (this.o.signals === null) return null;
+    if (this.o.signals === null || !this.signalsEnabled) return null;
     let r = this.rules.get(clientId);
     if (r === undefined) this.rules.set(clientId, r = new SignalRule(this.o.signals));
     return r;

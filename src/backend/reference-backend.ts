@@ -109,6 +109,8 @@ export interface BackendHandle {
    * without a ledger or for a client it has never recorded.
    */
   ledgerView(clientId: string): LedgerView | undefined;
+  /** Holds the signal rule back (false) or lets it issue again (true); POST /commands is unaffected. */
+  setSignals(enabled: boolean): void;
   /** Closes every connection and the listener, then flushes the record file. Idempotent. */
   close(): Promise<void>;
 }
@@ -382,6 +384,9 @@ export async function startBackend(opts: BackendOptions): Promise<BackendHandle>
     port: boundPort,
     url: `ws://${urlHost(host)}:${boundPort}${path}`,
     stats,
+    setSignals(enabled) {
+      commands.signalsEnabled = enabled;
+    },
     ledgerView(clientId) {
       if (ledger === undefined) return undefined;
       ledger.catchUp();

@@ -35,7 +35,7 @@ export interface SignalRuleOptions {
 }
 
 export const SIGNAL_DEFAULTS: Required<SignalRuleOptions> = {
-  oversold: 30, overbought: 70, period: 14, lot: 0.1, slPoints: 150, tpPoints: 300, expiryMs: 30_000,
+  oversold: 30, overbought: 70, period: 14, lot: 0.1, slPoints: 80, tpPoints: 160, expiryMs: 30_000,
   minIntervalMs: 2_500, cooldownMs: 15_000, maxInFlight: 3, userId: '',
 };
 

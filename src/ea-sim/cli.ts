@@ -1,7 +1,9 @@
 /**
  * `client-mt5 ea-sim`: the simulated EA as a process. Forked with an IPC channel (the demo does
  * that) it reports `{type:'connected'}` after the welcome, answers `{type:'stats'}` with
- * `{type:'stats', stats}`, answers `{type:'drop-link'}` by dropping the link abruptly (it then
+ * `{type:'stats', stats}`, `{type:'trading'}` with `{type:'trading', trading}` (the paper broker's
+ * account and the trading half's counters), `{type:'restart-ea'}` by restarting the EA program (a
+ * new run_id, its command memory gone) and `{type:'ea-restarted', restarted}`, answers `{type:'drop-link'}` by dropping the link abruptly (it then
  * reconnects) and `{type:'link-dropped', dropped}`, and on `{type:'stop'}` (or SIGINT/SIGTERM, or the end of a bounded run)
  * stops cleanly, sends `{type:'stopped', stats}` and lets the process exit 0. The final stats are
  * also printed as one JSON line on stdout.
@@ -9,6 +11,7 @@
 import { parseArgs } from 'node:util';
 import { ClientMt5Error } from '../shared/errors.js';
 import { EA_SIM_DEFAULTS, startEaSim, type EaSimHandle, type EaSimOptions } from './ea-sim.js';
+import { FAULT_NAMES, parseFaultRates } from './sim-faults.js';
 import { MAX_SIM_SYMBOLS } from './symbols.js';
 
 export const EA_SIM_USAGE = `client-mt5 ea-sim [options]   the simulated EA (a real client of the EA link)
@@ -22,6 +25,10 @@ export const EA_SIM_USAGE = `client-mt5 ea-sim [options]   the simulated EA (a r
   --seed N               seed of the quote stream (default ${EA_SIM_DEFAULTS.seed})
   --server-offset-s S    broker server clock minus UTC (default ${EA_SIM_DEFAULTS.serverOffsetS})
   --timer-ms MS          period of the EA's timer (default ${EA_SIM_DEFAULTS.timerMs})
+  --trade-faults SPEC    seeded trade-server answers for market orders, e.g. requote=0.05,price_changed=0.02
+                         (names: ${FAULT_NAMES.join(', ')}; per command: a sim:<name> in its command_id)
+  --balance N            the paper account's starting balance, USD (default ${EA_SIM_DEFAULTS.balance})
+  --margin-mode N        ACCOUNT_MARGIN_MODE: 0 netting, 2 hedging (default 2)
 `;
 
 type Env = Record<string, string | undefined>;
@@ -35,6 +42,7 @@ export function parseEaSimArgs(argv: string[], env: Env = process.env): EaSimOpt
       url: { type: 'string' }, token: { type: 'string' }, rate: { type: 'string' }, symbols: { type: 'string' },
       'invalid-rate': { type: 'string' }, duration: { type: 'string' }, ticks: { type: 'string' },
       seed: { type: 'string' }, 'server-offset-s': { type: 'string' }, 'timer-ms': { type: 'string' },
+      'trade-faults': { type: 'string' }, balance: { type: 'string' }, 'margin-mode': { type: 'string' },
     },
   });
   const token = values.token ?? env.CLIENT_MT5_EA_TOKEN;
@@ -52,7 +60,25 @@ export function parseEaSimArgs(argv: string[], env: Env = process.env): EaSimOpt
     seed: flag('seed', values.seed, 0, 2 ** 32 - 1, true),
     serverOffsetS: flag('server-offset-s', values['server-offset-s'], -86400, 86400, true),
     timerMs: flag('timer-ms', values['timer-ms'], 1, 1000, true),
+    tradeFaults: faults(values['trade-faults']),
+    balance: flag('balance', values.balance, 0, 1e12, false),
+    account: marginMode(values['margin-mode']),
   };
+}
+
+function faults(value: string | undefined): EaSimOptions['tradeFaults'] {
+  if (value === undefined) return undefined;
+  try {
+    return parseFaultRates(value);
+  } catch (err) {
+    throw new ClientMt5Error('CLI_USAGE', `--trade-faults: ${(err as Error).message}`);
+  }
+}
+
+function marginMode(value: string | undefined): EaSimOptions['account'] {
+  if (value === undefined) return undefined;
+  if (value !== '0' && value !== '2') throw new ClientMt5Error('CLI_USAGE', `--margin-mode must be 0 (netting) or 2 (hedging), got "${value}"`);
+  return { margin_mode: Number(value) };
 }
 
 function flag(name: string, value: string | undefined, min: number, max: number, integer: boolean): number | undefined {
@@ -79,6 +105,8 @@ export async function runEaSimCommand(argv: string[]): Promise<void> {
   };
   const onIpc = (msg: { type?: string }) => {
     if (msg?.type === 'stats' && handle) process.send?.({ type: 'stats', stats: handle.stats() });
+    else if (msg?.type === 'trading' && handle) process.send?.({ type: 'trading', trading: handle.trading() });
+    else if (msg?.type === 'restart-ea') process.send?.({ type: 'ea-restarted', restarted: handle?.restartEa() ?? false });
     else if (msg?.type === 'drop-link') process.send?.({ type: 'link-dropped', dropped: handle?.dropLink() ?? false });
     else if (msg?.type === 'stop') stop();
   };

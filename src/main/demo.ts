@@ -12,6 +12,9 @@ import { signJwt } from '../shared/jwt.js';
 import { Bridge } from './bridge.js';
 import type { BridgeStats } from './bridge-stats.js';
 import { Child } from './child.js';
+import {
+  DEMO_TRADE_FAULTS, commandChecks, commandsLine, demoCommands, windDownCommands, type BackendCommandStats, type DemoCommands,
+} from './demo-commands.js';
 import { createLogger } from './log.js';
 import { runWithStatus } from './status-line.js';
 
@@ -56,6 +59,9 @@ export interface DemoSummary {
   replayed_batches: number;
   ready_ms: number;
   drained: boolean;
+  /** Trading commands the backend issued and their final reports (demo-commands.ts). */
+  commands: DemoCommands;
+  limit_violations: number;
   checks_failed: string[];
 }
 
@@ -63,6 +69,7 @@ interface SimStats { ticks_sent: number; invalid_injected: number; injected_by_k
 interface BackendStats {
   ticks_received: number; duplicates: number; out_of_order: number; gaps: number; batches: number;
   indicator_mismatches: number; mismatch_examples?: unknown[]; latency_ms: { p50: number; p99: number; max: number };
+  commands?: BackendCommandStats;
 }
 
 export async function runDemo(o: DemoOptions): Promise<number> {
@@ -72,9 +79,10 @@ export async function runDemo(o: DemoOptions): Promise<number> {
   const jwt = signJwt({ sub: 'demo-client', exp: Math.floor(Date.now() / 1000) + 86400 }, secret);
   const eaToken = randomBytes(16).toString('hex');
 
-  const backend = new Child('backend', ['backend', '--port', '0', '--jwt-secret', secret, ...(o.record ? ['--record', o.record] : [])], { quiet: true });
+  const backend = new Child('backend', ['backend', '--port', '0', '--jwt-secret', secret, '--signals', ...(o.record ? ['--record', o.record] : [])], { quiet: true });
   const ready = await backend.next<{ type: 'ready'; url: string }>('ready');
   const spoolDir = mkdtempSync(join(tmpdir(), 'client-mt5-demo-spool-'));
+  const tradingDir = mkdtempSync(join(tmpdir(), 'client-mt5-demo-trading-'));
   const config = parseConfig({
     workers: o.workers,
     eaLink: { port: o.port, token: eaToken },
@@ -82,6 +90,8 @@ export async function runDemo(o: DemoOptions): Promise<number> {
     // A spool of its own: a demo's backend is new, and must not be replayed an earlier run's batches.
     spool: { dir: spoolDir },
     transport: o.encoding === undefined ? undefined : { encoding: o.encoding },
+    // Commands from the backend's signal rule go to the simulated EA's paper broker.
+    trading: { stateDir: tradingDir, userId: 'demo-user' },
   });
   let fatal: Error | null = null;
   const bridge = await Bridge.start(config, createLogger('bridge'), { onFatal: (err) => { fatal = err; } });
@@ -91,16 +101,20 @@ export async function runDemo(o: DemoOptions): Promise<number> {
   const sim = new Child('ea-sim', [
     'ea-sim', '--url', `ws://127.0.0.1:${bridge.eaPort}${config.eaLink.path}`, '--token', eaToken,
     '--rate', String(o.rate), '--symbols', String(o.symbols), '--invalid-rate', String(o.invalidRate),
-    ...(o.seed !== undefined ? ['--seed', String(o.seed)] : []),
+    ...(o.seed !== undefined ? ['--seed', String(o.seed)] : []), '--trade-faults', DEMO_TRADE_FAULTS,
   ], { quiet: true });
   await sim.next('connected');
   process.stdout.write(`client-mt5 demo: simulated EA (${o.symbols} symbols, ${o.rate} ticks/s, ${(o.invalidRate * 100).toFixed(2)}% bad) ` +
     `-> bridge ws://127.0.0.1:${bridge.eaPort}/ea (${o.workers} workers) -> backend ${ready.url}\n`);
 
+  const runStarted = performance.now();
   await runWithStatus(() => bridge.stats(), config.statusIntervalMs, {
     stopAfterMs: o.durationS === undefined ? undefined : o.durationS * 1000,
     stopWhen: () => fatal !== null,
   });
+  const fullRun = performance.now() - runStarted >= 29_900;
+  // No new commands; the ones on their way reach their final report while the EA is still there.
+  if (!(await windDownCommands(backend, 15000))) log('warn', 'some commands had no final report 15 s after the signals stopped');
 
   // Stop the source first, then let everything it sent flow through and be acked.
   const simFinal = (await sim.request<{ type: 'stopped'; stats: SimStats }>({ type: 'stop' }, 'stopped')).stats;
@@ -113,8 +127,10 @@ export async function runDemo(o: DemoOptions): Promise<number> {
   await backend.stop();
   await sim.stop();
   rmSync(spoolDir, { recursive: true, force: true });
+  rmSync(tradingDir, { recursive: true, force: true });
 
   const summary = summarise(o, performance.now() - started, simFinal, b, be, drained);
+  summary.checks_failed.push(...commandChecks(summary, fullRun));
   if (fatal) summary.checks_failed.push(`fatal: ${(fatal as Error).message}`);
   log(summary.checks_failed.length === 0 ? 'info' : 'error',
     summary.checks_failed.length === 0 ? 'all checks passed' : `checks failed: ${summary.checks_failed.join('; ')}`);
@@ -151,6 +167,7 @@ function summarise(o: DemoOptions, elapsedMs: number, sim: SimStats, b: BridgeSt
     bad_frames: b.ingest.badFrames,
     ready_ms: Math.round(b.ready_ms),
     drained,
+    ...demoCommands(be.commands),
     checks_failed: [],
   };
   const fail = (cond: boolean, what: string) => { if (cond) s.checks_failed.push(what); };
@@ -174,6 +191,7 @@ function printSummary(s: DemoSummary, be: BackendStats): void {
     `  bridge received ${s.ticks_received}, accepted ${s.ticks_accepted}, rejected ${s.ticks_rejected} ${JSON.stringify(s.rejected_by_reason)}`,
     `  backend holds ${s.ticks_delivered} distinct ticks in ${s.batches} batches; lost ${s.ticks_lost}, duplicates ${s.duplicates}, out of order ${s.out_of_order}, gaps ${s.gaps}`,
     `  indicator mismatches ${s.indicator_mismatches}; latency bridge->backend p50 ${s.latency_ms.p50} ms, p99 ${s.latency_ms.p99} ms, max ${s.latency_ms.max} ms`,
+    commandsLine(s),
     s.checks_failed.length === 0 ? '  all checks passed' : `  CHECKS FAILED: ${s.checks_failed.join('; ')}`,
   ];
   if (be.indicator_mismatches > 0 && be.mismatch_examples) lines.push(`  first mismatches: ${JSON.stringify(be.mismatch_examples.slice(0, 3))}`);

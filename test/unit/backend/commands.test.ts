@@ -77,7 +77,7 @@ describe('signal rule', () => {
     const sells = falling.map((t) => rule.onTick('USDJPY', t.time_msc!, t.bid, t.ask, () => 0)).filter((c) => c !== null);
     expect(sells).toHaveLength(1);
     expect(sells[0]).toMatchObject({ order_type: 1 });
-    expect(sells[0]!.stop_loss! - sells[0]!.original_entry!).toBeCloseTo(0.15, 9); // 150 points of 0.001
+    expect(sells[0]!.stop_loss! - sells[0]!.original_entry!).toBeCloseTo(0.08, 9); // 80 points of 0.001
 
     const held = new SignalRule({ maxInFlight: 2 });
     expect(risingThenFalling('EURUSD').map((t) => held.onTick('EURUSD', t.time_msc!, t.bid!, t.ask!, () => 2)).filter(Boolean)).toHaveLength(0);
