@@ -41,13 +41,15 @@ export interface StreamCounters {
    * and its indicators are warming up from nothing, so the reference started over at that tick.
    */
   indicator_resets: number;
+  /** Batches the client announced it will never send (Error SPOOL_DROPPED_BATCHES): skipped, not gaps. */
+  batches_skipped: number;
 }
 
 export function newStreamCounters(): StreamCounters {
   return {
     batches: 0, batches_duplicate: 0, batch_gaps: 0, ticks_received: 0, duplicates: 0, gaps: 0,
     missing_ticks: 0, out_of_order: 0, bad_ticks: 0, indicator_checked: 0, indicator_unverified: 0,
-    batches_columnar: 0, indicator_resets: 0,
+    batches_columnar: 0, indicator_resets: 0, batches_skipped: 0,
   };
 }
 
@@ -123,6 +125,25 @@ export class ClientStream {
       }
       if (p.lastTimeMsc > sym.lastTimeMsc) sym.lastTimeMsc = p.lastTimeMsc;
     }
+  }
+
+  /**
+   * The client announced that batches up to `through` will never come (its spool dropped them,
+   * docs/protocol.md section 2): the stream continues after them, and the ledger records it so
+   * the other endpoints agree. Returns how many batches were skipped.
+   */
+  skipThrough(through: number): number {
+    this.syncFromLedger();
+    if (!Number.isSafeInteger(through) || through <= this.lastBatch) return 0;
+    const skipped = through - this.lastBatch;
+    if (!this.started) {
+      this.started = true;
+      this.fromStart = false;
+    }
+    this.lastBatch = through;
+    this.counters.batches_skipped += skipped;
+    this.ledger?.append({ client: this.clientId, batch: through, ticks: 0, symbols: [] });
+    return skipped;
   }
 
   /** The batch number that must come next. */

@@ -209,6 +209,18 @@ export async function startBackend(opts: BackendOptions): Promise<BackendHandle>
     unacked.clear();
   };
 
+  const onSkip = (ws: WebSocket<Connection>, stream: ClientStream): void => {
+    if (ledger === undefined) {
+      sendAck(ws, stream);
+      return;
+    }
+    unacked.add(ws);
+    if (!commitScheduled) {
+      commitScheduled = true;
+      setImmediate(commitAndAck);
+    }
+  };
+
   const onFrame = (ws: WebSocket<Connection>, frame: Uint8Array, receivedAtMs: number): void => {
     // The columnar payload is read by hand (no object per tick); everything else by protobufjs.
     let version: number;
@@ -246,6 +258,12 @@ export async function startBackend(opts: BackendOptions): Promise<BackendHandle>
     } else if (payload === 'heartbeat') {
       server.heartbeats++;
       ws.send(encodeHeartbeat(Date.now(), stream.lastBatch), true);
+    } else if (payload === 'error') {
+      server.other_messages.error = (server.other_messages.error ?? 0) + 1;
+      if (env.error?.code === 'SPOOL_DROPPED_BATCHES' && stream.skipThrough(Number(env.error.batch_sequence ?? 0)) > 0) {
+        // The next batch continues the stream; the ack says where it stands now.
+        onSkip(ws, stream);
+      }
     } else if (payload !== undefined && ACCEPTED_PAYLOADS.has(payload)) {
       server.other_messages[payload] = (server.other_messages[payload] ?? 0) + 1;
       const clientId = ws.getUserData().clientId;

@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { INDICATOR_WIRE_FIELDS } from '../../../src/backend/indicator-check.js';
 import { ReferenceIndicators } from '../../../src/backend/reference-indicators.js';
 import { startBackend, type BackendHandle, type BackendOptions } from '../../../src/backend/reference-backend.js';
-import type { Envelope } from '../../../src/backend/wire.js';
+import { encodeError, type Envelope } from '../../../src/backend/wire.js';
 import { signJwt } from '../../../src/shared/jwt.js';
 import { encodeBatch, TickSource, type TickProps } from './stream-builder.js';
 import { TestClient } from './ws-client.js';
@@ -110,6 +110,24 @@ describe('reference backends sharing a ledger', () => {
     c2.send(encodeBatch(5, source.next(10)));
     expect((await c2.next()).error?.code).toBe('BACKEND_SEQUENCE_GAP');
     expect(second.stats()).toMatchObject({ ticks_received: 10, gaps: 0, out_of_order: 0, batch_gaps: 1 });
+  });
+
+  test('batches the client says it dropped (Error SPOOL_DROPPED_BATCHES) are skipped, not a gap, on every endpoint', async () => {
+    const ledgerPath = ledgerFile();
+    const a = await backend({ ledgerPath });
+    const b = await backend({ ledgerPath });
+    const source = new TickSource(['EURUSD'], 21);
+    const c = await connect(a);
+    await send(c, 1, source.next(5));
+    source.next(15); // batches 2..4, dropped by the client's spool overflow policy
+    c.send(encodeError('SPOOL_DROPPED_BATCHES', 'batches 2..4 were dropped (spool.overflow drop-oldest)', 4));
+    expect((await c.next()).ack?.batch_sequence).toBe(4);
+    expect((await send(c, 5, source.next(5))).ack).toMatchObject({ batch_sequence: 5, ticks_received: 10 });
+    expect(a.stats()).toMatchObject({ batches_skipped: 3, batch_gaps: 0, gaps: 1, missing_ticks: 15 });
+    // The other endpoint agrees: 4 is not a gap there either, and 5 is a duplicate.
+    const d = await connect(b);
+    expect((await send(d, 5, [])).ack?.batch_sequence).toBe(5);
+    expect(b.stats()).toMatchObject({ batch_gaps: 0, batches_duplicate: 1 });
   });
 
   test('sends every client a Heartbeat envelope unasked, carrying the last acked batch', async () => {
