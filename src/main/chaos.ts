@@ -70,6 +70,7 @@ export async function runChaosDemo(o: DemoOptions): Promise<number> {
       // by the heartbeat timeout.
       transport: { heartbeatIntervalMs: 100, linkTimeoutMs: 400, reconnectMinMs: 20, reconnectMaxMs: 500, failbackAfterMs: 2000, ...(o.encoding ? { encoding: o.encoding } : {}) },
       spool: { dir: join(dir, 'spool') },
+      trading: { stateDir: join(dir, 'trading') },
       statusIntervalMs: 1000,
     }));
     const startBridge = async (): Promise<Child> => {
