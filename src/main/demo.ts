@@ -57,6 +57,9 @@ export interface DemoSummary {
   /** Most unacked bytes the durable spool held, and stored batches it sent again (reconnects, restarts). */
   spool_max_bytes: number;
   replayed_batches: number;
+  /** Links that moved to another backend endpoint, and the longest time from a link's loss to the first ack on the next one. */
+  failovers: number;
+  failover_ms: number;
   ready_ms: number;
   drained: boolean;
   /** Trading commands the backend issued and their final reports (demo-commands.ts). */
@@ -164,6 +167,8 @@ function summarise(o: DemoOptions, elapsedMs: number, sim: SimStats, b: BridgeSt
     ea_pauses: b.ingest.pauses,
     spool_max_bytes: b.spool.max_bytes,
     replayed_batches: b.spool.replayed_batches,
+    failovers: b.transport.failovers,
+    failover_ms: b.transport.longest_failover_ms,
     bad_frames: b.ingest.badFrames,
     ready_ms: Math.round(b.ready_ms),
     drained,
