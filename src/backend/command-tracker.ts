@@ -59,8 +59,28 @@ export interface CommandStats {
   client_prices: number;
 }
 
+/** A command's latest final report, as GET /commands/<id> and tests see it. */
+export interface CommandOutcome {
+  command_id: string;
+  client_id: string;
+  origin: string;
+  /** `issued` until a final report arrives, then its state. */
+  state: FinalKey | 'issued';
+  retcode: number;
+  reason: string;
+  source: string;
+  message: string;
+  ticket: string;
+  volume: number;
+  price: number;
+  slippage_points: number;
+  /** Final reports received (2 after a correction). */
+  finals: number;
+}
+
 interface Tracked {
   clientId: string;
+  outcome: CommandOutcome;
   command: TradingCommand;
   origin: string;
   final: FinalKey | null;
@@ -113,7 +133,11 @@ export class CommandTracker {
   }
 
   issue(clientId: string, command: TradingCommand, origin: string): void {
-    this.commands.set(command.command_id!, { clientId, command, origin, final: null, profileAtAccept: null });
+    const outcome: CommandOutcome = {
+      command_id: command.command_id!, client_id: clientId, origin, state: 'issued', retcode: 0, reason: '', source: '', message: '',
+      ticket: '', volume: 0, price: 0, slippage_points: 0, finals: 0,
+    };
+    this.commands.set(command.command_id!, { clientId, outcome, command, origin, final: null, profileAtAccept: null });
     this.s.issued++;
     this.s.by_origin[origin] = (this.s.by_origin[origin] ?? 0) + 1;
   }
@@ -168,6 +192,10 @@ export class CommandTracker {
     }
     t.final = key;
     this.s[key]++;
+    Object.assign(t.outcome, {
+      state: key, retcode: r.retcode, reason: r.reason, source: r.source, message: r.message, ticket: r.ticket, volume: r.volume,
+      price: r.price, slippage_points: r.slippage_points, finals: t.outcome.finals + 1,
+    });
     if (r.retcode) this.s.retcodes[r.retcode] = (this.s.retcodes[r.retcode] ?? 0) + 1;
     if (key === 'rejected' || key === 'expired') {
       const why = r.reason || (r.retcode ? String(r.retcode) : 'unspecified');
@@ -202,6 +230,11 @@ export class CommandTracker {
     if (maxLoss > 0 && profile.day_start_balance > 0 && loss >= maxLoss) {
       violate('max_daily_loss', `accepted with a day's loss of ${loss.toFixed(2)}, max_daily_loss ${maxLoss}`);
     }
+  }
+
+  outcome(commandId: string): CommandOutcome | undefined {
+    const t = this.commands.get(commandId);
+    return t === undefined ? undefined : { ...t.outcome };
   }
 
   stats(): CommandStats {

@@ -11,7 +11,9 @@
  * 60 s). `client_id` (a JWT `sub`) picks the client; without it, the one connected client.
  * Answers: 202 with the command_id, 400 naming the bad field, 404 for an unknown client_id,
  * 409 when no client is connected (or several and none named) or the command_id was used, 413 for a
- * body over 64 KiB.
+ * body over 64 KiB. `GET /commands/<command_id>` answers where that command stands: `state` (`issued`
+ * until its final report, then `filled`, `partially_filled`, `rejected`, `expired` or `unknown`),
+ * `retcode`, `reason`, `source`, `ticket`, `volume`, `price`, `slippage_points`.
  */
 import { randomUUID } from 'node:crypto';
 import type { HttpResponse, TemplatedApp } from '@trufflesuite/uws-js-unofficial';
@@ -97,7 +99,13 @@ export function parseCommandBody(text: string, nowMs: number): { clientId?: stri
 export type IssueHandler = (clientId: string | undefined, command: TradingCommand) =>
   { ok: true; clientId: string } | { ok: false; status: string; message: string };
 
-export function registerCommandRoutes(app: TemplatedApp, issue: IssueHandler): void {
+export function registerCommandRoutes(app: TemplatedApp, issue: IssueHandler, outcome: (id: string) => object | undefined): void {
+  app.get('/commands/:id', (res, req) => {
+    const id = decodeURIComponent(req.getParameter(0) ?? '');
+    const found = outcome(id);
+    if (found === undefined) reply(res, '404 Not Found', { error: `no command ${JSON.stringify(id)} was issued by this backend` });
+    else reply(res, '200 OK', found);
+  });
   app.post('/commands', (res) => {
     let aborted = false;
     let size = 0;

@@ -27,6 +27,7 @@ import { warmUpBackend } from './warm-up.js';
 import { loadUws } from '../shared/uws-native.js';
 import type { us_listen_socket, WebSocket } from '@trufflesuite/uws-js-unofficial';
 import { buildStats, newServerCounters, type BackendStats } from './backend-stats.js';
+import type { CommandOutcome } from './command-tracker.js';
 import { BackendCommands } from './commands.js';
 import { registerCommandRoutes } from './commands-http.js';
 import type { SignalRuleOptions } from './signal-rule.js';
@@ -111,6 +112,8 @@ export interface BackendHandle {
   ledgerView(clientId: string): LedgerView | undefined;
   /** Holds the signal rule back (false) or lets it issue again (true); POST /commands is unaffected. */
   setSignals(enabled: boolean): void;
+  /** Where a command this backend issued stands (its final report's state and retcode), or undefined. */
+  commandOutcome(commandId: string): CommandOutcome | undefined;
   /** Closes every connection and the listener, then flushes the record file. Idempotent. */
   close(): Promise<void>;
 }
@@ -348,7 +351,7 @@ export async function startBackend(opts: BackendOptions): Promise<BackendHandle>
   app.get('/stats', (res) => {
     res.writeHeader('Content-Type', 'application/json').end(JSON.stringify(stats()));
   });
-  registerCommandRoutes(app, commands.issueByHand);
+  registerCommandRoutes(app, commands.issueByHand, (id) => commands.tracker.outcome(id));
   app.any('/*', (res, req) => {
     res.writeStatus('404 Not Found').end(`no route ${req.getMethod().toUpperCase()} ${req.getUrl()}; the WebSocket endpoint is ${path}\n`);
   });
@@ -402,6 +405,7 @@ export async function startBackend(opts: BackendOptions): Promise<BackendHandle>
     port: boundPort,
     url: `ws://${urlHost(host)}:${boundPort}${path}`,
     stats,
+    commandOutcome: (id) => commands.tracker.outcome(id),
     setSignals(enabled) {
       commands.signalsEnabled = enabled;
     },

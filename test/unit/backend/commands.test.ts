@@ -105,6 +105,10 @@ describe('reference backend: commands', () => {
     const env = await c.next();
     expect(env.trading_command).toMatchObject({ command_id: 'by-hand-1', symbol: 'EURUSD', order_type: 0, lot_size: 0.1, stop_loss: 1.08, take_profit: 1.09, reason: 'test' });
     expect(env.trading_command!.expires_at).toBeGreaterThan(Date.now());
+    const where = await fetch(`http://127.0.0.1:${b.port}/commands/by-hand-1`);
+    expect(where.status).toBe(200);
+    expect(await where.json()).toMatchObject({ command_id: 'by-hand-1', client_id: 'client-a', origin: 'http', state: 'issued' });
+    expect((await fetch(`http://127.0.0.1:${b.port}/commands/nope`)).status).toBe(404);
     const closing = await post(b, { type: 'CLOSE_POSITION', symbol: 'EURUSD', ticket: '5012345678901' });
     expect(closing.status).toBe(202);
     expect((await c.next()).trading_command).toMatchObject({ type: 1, ticket: '5012345678901' });
@@ -147,6 +151,7 @@ describe('reference backend: commands', () => {
     await send({ report_sequence: 5, command_id: 'b', status: 3, final: true, correction: true, symbol: 'EURUSD', volume: 0.1, retcode: 10009 });
     await send({ report_sequence: 6, command_id: 'a', status: 3, final: true, repeat: true, symbol: 'EURUSD', volume: 0.1 });
     expect(acks).toEqual([1, 2, 3, 3, 4, 5, 6]);
+    expect(b.commandOutcome('b')).toMatchObject({ state: 'filled', retcode: 10009, finals: 2 });
     expect(b.stats().commands).toMatchObject({
       issued: 2, filled: 2, unknown: 0, reconciled: 1, in_flight: 0, reports: 6, reports_duplicate: 1, reports_repeat: 1,
       retcodes: { 10009: 2 }, limit_violations: 0,
