@@ -80,10 +80,10 @@ export class TradeDesk {
   }
 
   /** After every welcome: account, then positions, before anything else of the trading half. */
-  onWelcome(): void {
-    this.sendAccount(Date.now());
+  onWelcome(nowUtc = Date.now()): void {
+    this.sendAccount(nowUtc);
     this.sendPositions();
-    this.lastFullReportMs = Date.now();
+    this.lastFullReportMs = nowUtc;
   }
 
   /** A deal the trade server made on its own (paper-triggers.ts); reported at the end of the pass. */

@@ -27,4 +27,12 @@ describe('parseEaSimArgs', () => {
     expect(() => parseEaSimArgs(['--token', 't', '--url', 'http://x'], {})).toThrow('--url must be a ws:// URL, got "http://x"');
     expect(() => parseEaSimArgs(['--token', 't', '--speed', '1'], {})).toThrow(/speed/);
   });
+
+  it('takes the paper broker\'s knobs: seeded trade faults, balance, margin mode', () => {
+    expect(parseEaSimArgs(['--token', 't', '--trade-faults', 'requote=0.05,price_changed=0.02', '--balance', '5000', '--margin-mode', '0'], {}))
+      .toMatchObject({ tradeFaults: { requote: 0.05, price_changed: 0.02 }, balance: 5000, account: { margin_mode: 0 } });
+    expect(() => parseEaSimArgs(['--token', 't', '--trade-faults', 'requote=lots'], {}))
+      .toThrow('--trade-faults: trade fault requote needs a rate from 0 to 1, got "lots"');
+    expect(() => parseEaSimArgs(['--token', 't', '--margin-mode', '1'], {})).toThrow('--margin-mode must be 0 (netting) or 2 (hedging), got "1"');
+  });
 });
