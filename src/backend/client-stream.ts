@@ -122,6 +122,7 @@ export class ClientStream {
         // indicators of this symbol again until the client's restart (see onTick).
         sym.lastSeq = p.lastSeq;
         sym.verifiable = false;
+        sym.warm = p.warm;
       }
       if (p.lastTimeMsc > sym.lastTimeMsc) sym.lastTimeMsc = p.lastTimeMsc;
     }
@@ -224,7 +225,7 @@ export class ClientStream {
       // Stored (and, per the fsync policy, on disk) before the caller acks.
       const symbols = this.touched.map((name) => {
         const sym = this.symbols.get(name)!;
-        return { symbol: name, lastSeq: sym.lastSeq, lastTimeMsc: sym.lastTimeMsc };
+        return { symbol: name, lastSeq: sym.lastSeq, lastTimeMsc: sym.lastTimeMsc, warm: sym.warm };
       });
       this.ledger.append({ client: this.clientId, batch: seq, ticks: this.ticksReceived - ticksBefore, symbols });
     }

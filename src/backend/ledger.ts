@@ -19,7 +19,8 @@
  *        8     4  u32 tick count (distinct ticks the batch added)
  *       12     2  u16 symbol count S
  *       14     1  u8 client id length c, then c bytes UTF-8 (the JWT `sub`)
- *        …        S × { u8 name length n, n bytes UTF-8, f64 last sequence_number, f64 last time_msc }
+ *        …        S × { u8 name length n, n bytes UTF-8, f64 last sequence_number, f64 last time_msc,
+ *                       u8 flags (bit 0: that last tick carried indicators) }
  *
  * Each record carries, for the symbols its batch touched, the position after the batch: applying
  * records is taking maxima, so reading one twice (our own, or in any order) changes nothing. A
@@ -40,6 +41,11 @@ const MAX_BODY_BYTES = 1 << 20;
 export interface LedgerSymbolPosition {
   lastSeq: number;
   lastTimeMsc: number;
+  /**
+   * The symbol's last stored tick carried indicators (the client's were warm): a backend taking
+   * over knows that a tick without any is the client's restart, and can verify from there.
+   */
+  warm: boolean;
 }
 
 /** What the ledger holds about one client stream. */
@@ -58,7 +64,7 @@ export interface LedgerRecord {
   client: string;
   batch: number;
   ticks: number;
-  symbols: ReadonlyArray<{ symbol: string; lastSeq: number; lastTimeMsc: number }>;
+  symbols: ReadonlyArray<{ symbol: string; lastSeq: number; lastTimeMsc: number; warm: boolean }>;
 }
 
 export interface LedgerStats {
@@ -193,10 +199,10 @@ export class Ledger {
     for (const s of r.symbols) {
       const p = c.symbols.get(s.symbol);
       if (p === undefined) {
-        c.symbols.set(s.symbol, { lastSeq: s.lastSeq, lastTimeMsc: s.lastTimeMsc });
+        c.symbols.set(s.symbol, { lastSeq: s.lastSeq, lastTimeMsc: s.lastTimeMsc, warm: s.warm });
         moved = true;
       } else {
-        if (s.lastSeq > p.lastSeq) { p.lastSeq = s.lastSeq; moved = true; }
+        if (s.lastSeq > p.lastSeq) { p.lastSeq = s.lastSeq; p.warm = s.warm; moved = true; }
         if (s.lastTimeMsc > p.lastTimeMsc) p.lastTimeMsc = s.lastTimeMsc;
       }
     }
@@ -217,7 +223,7 @@ export function encodeRecord(r: LedgerRecord): Uint8Array {
   const client = Buffer.from(r.client, 'utf8').subarray(0, 255);
   const names = r.symbols.map((s) => Buffer.from(s.symbol, 'utf8').subarray(0, 255));
   let length = 15 + client.length;
-  for (const n of names) length += 1 + n.length + 16;
+  for (const n of names) length += 1 + n.length + 17;
   const out = Buffer.alloc(HEADER_BYTES + length);
   let o = HEADER_BYTES;
   o = out.writeDoubleLE(r.batch, o);
@@ -230,6 +236,7 @@ export function encodeRecord(r: LedgerRecord): Uint8Array {
     o += names[i].copy(out, o);
     o = out.writeDoubleLE(s.lastSeq, o);
     o = out.writeDoubleLE(s.lastTimeMsc, o);
+    o = out.writeUInt8(s.warm ? 1 : 0, o);
   });
   out.writeUInt32LE(MAGIC, 0);
   out.writeUInt32LE(length, 4);
@@ -245,13 +252,13 @@ function decodeBody(b: Buffer): LedgerRecord {
   let o = 15;
   const client = b.toString('utf8', o, o + clientLength);
   o += clientLength;
-  const symbols: Array<{ symbol: string; lastSeq: number; lastTimeMsc: number }> = [];
+  const symbols: Array<{ symbol: string; lastSeq: number; lastTimeMsc: number; warm: boolean }> = [];
   for (let i = 0; i < count; i++) {
     const n = b.readUInt8(o++);
     const symbol = b.toString('utf8', o, o + n);
     o += n;
-    symbols.push({ symbol, lastSeq: b.readDoubleLE(o), lastTimeMsc: b.readDoubleLE(o + 8) });
-    o += 16;
+    symbols.push({ symbol, lastSeq: b.readDoubleLE(o), lastTimeMsc: b.readDoubleLE(o + 8), warm: (b.readUInt8(o + 16) & 1) !== 0 });
+    o += 17;
   }
   return { client, batch, ticks, symbols };
 }

@@ -171,6 +171,17 @@ describe('reference backend: indicators across a client restart', () => {
     expect(b.stats()).toMatchObject({ indicator_resets: 2, indicator_mismatches: 1 });
   });
 
+  test('a backend that took over through the ledger verifies from the client restart it sees first', async () => {
+    const ledgerPath = ledgerFile();
+    const first = await backend({ ledgerPath });
+    const second = await backend({ ledgerPath });
+    const source = new TickSource(['EURUSD'], 12);
+    await send(await connect(first), 1, source.next(40)); // warm by the end
+    // The client restarts (cold indicators, sequences go on) and lands on the other endpoint.
+    await send(await connect(second), 2, restarted(source.next(30)));
+    expect(second.stats()).toMatchObject({ indicator_resets: 1, indicator_checked: 30, indicator_unverified: 0, indicator_mismatches: 0, gaps: 0 });
+  });
+
   test('a backend that joined mid-way can verify a symbol again from its restart', async () => {
     const b = await backend();
     const c = await connect(b);

@@ -11,7 +11,7 @@ import { encodeRecord, Ledger } from '../../../src/backend/ledger.js';
 
 const file = () => join(mkdtempSync(join(tmpdir(), 'client-mt5-ledger-')), 'ledger.bin');
 const rec = (batch: number, seq: number, time: number, client = 'c1') => ({
-  client, batch, ticks: 2, symbols: [{ symbol: 'EURUSD', lastSeq: seq, lastTimeMsc: time }, { symbol: 'USDJPY', lastSeq: seq - 1, lastTimeMsc: time - 5 }],
+  client, batch, ticks: 2, symbols: [{ symbol: 'EURUSD', lastSeq: seq, lastTimeMsc: time, warm: seq > 3 }, { symbol: 'USDJPY', lastSeq: seq - 1, lastTimeMsc: time - 5, warm: false }],
 });
 
 describe('backend ledger', () => {
@@ -25,8 +25,8 @@ describe('backend ledger', () => {
     b.catchUp();
     const seen = b.client('c1')!;
     expect({ last: seen.lastBatch, first: seen.firstBatch, ticks: seen.ticks, version: seen.version }).toEqual({ last: 2, first: 1, ticks: 4, version: 2 });
-    expect(seen.symbols.get('EURUSD')).toEqual({ lastSeq: 4, lastTimeMsc: 1010 });
-    expect(seen.symbols.get('USDJPY')).toEqual({ lastSeq: 3, lastTimeMsc: 1005 });
+    expect(seen.symbols.get('EURUSD')).toEqual({ lastSeq: 4, lastTimeMsc: 1010, warm: true });
+    expect(seen.symbols.get('USDJPY')).toEqual({ lastSeq: 3, lastTimeMsc: 1005, warm: false });
     // b takes over, a reads b's record; a's own records, read back, are not "from others".
     b.append(rec(3, 6, 1020));
     a.catchUp();
@@ -43,7 +43,7 @@ describe('backend ledger', () => {
     writeFileSync(path, Buffer.concat([encodeRecord(rec(5, 10, 2000)), encodeRecord(rec(4, 8, 1990)), encodeRecord(rec(1, 2, 100, 'c2'))]));
     const l = new Ledger(path);
     expect(l.client('c1')).toMatchObject({ lastBatch: 5, firstBatch: 4 });
-    expect(l.client('c1')!.symbols.get('EURUSD')).toEqual({ lastSeq: 10, lastTimeMsc: 2000 });
+    expect(l.client('c1')!.symbols.get('EURUSD')).toEqual({ lastSeq: 10, lastTimeMsc: 2000, warm: true });
     expect(l.client('c2')).toMatchObject({ lastBatch: 1, firstBatch: 1 });
     l.close();
   });
@@ -72,7 +72,7 @@ describe('backend ledger', () => {
     appendFileSync(path, encodeRecord(rec(6, 12, 1050)));
     l.catchUp();
     expect(l.client('c1')!.lastBatch).toBe(6);
-    expect(l.client('c1')!.symbols.get('EURUSD')).toEqual({ lastSeq: 12, lastTimeMsc: 1050 });
+    expect(l.client('c1')!.symbols.get('EURUSD')).toEqual({ lastSeq: 12, lastTimeMsc: 1050, warm: true });
     expect(l.stats().corrupt_records).toBe(2);
     expect(readFileSync(path).length).toBe(l.stats().bytes);
     l.close();
