@@ -22,7 +22,7 @@ import {
   SYM_SPIKE_MIN_POINTS, SYM_STALE_MS, SYM_TICK_SEQUENCE_BASE,
 } from '../shared/lanes.js';
 import { Doorbell, SpscRing, type RingHandle } from '../shared/ring.js';
-import { Engine } from './engine.js';
+import { copyAcceptedToRing, copyFromRing, Engine, type Column } from './engine.js';
 
 export interface ComputeWorkerData {
   lane: number;
@@ -111,6 +111,18 @@ function run(): void {
   const recvOfRow = new Float64Array(batchMax);
   const cursorMscOfRow = new Float64Array(batchMax);
   const cursorCountOfRow = new Float64Array(batchMax);
+  // [destination, source] column pairs of the two bulk copies (ring → engine rows, accepted rows → ring).
+  const columnsIn: (readonly [Column, Column])[] = [
+    [engine.inSymbol, inSymbol], [engine.inFlags, inFlags], [engine.inTimeMsc, inTime], [engine.inBid, inBid],
+    [engine.inAsk, inAsk], [engine.inLast, inLast], [engine.inVolume, inVolume], [engine.inVolumeReal, inVolumeReal],
+    [engine.inCapturedMs, inCaptured], [recvOfRow, inRecv], [cursorMscOfRow, inCursorMsc], [cursorCountOfRow, inCursorCount],
+  ];
+  const columnsOut: (readonly [Column, Column])[] = [
+    [outSymbol, engine.inSymbol], [outFlags, engine.inFlags], [outQuality, engine.outQuality], [outTime, engine.inTimeMsc],
+    [outBid, engine.inBid], [outAsk, engine.inAsk], [outLast, engine.inLast], [outVolume, engine.inVolume],
+    [outVolumeReal, engine.inVolumeReal], [outRecv, recvOfRow], [outSeq, engine.outSeq], [outCursorMsc, cursorMscOfRow],
+    [outCursorCount, cursorCountOfRow], ...outInd.map((column, k) => [column, engine.outInd[k]] as const),
+  ];
   let lastStatsAt = performance.now();
 
   for (;;) {
@@ -122,24 +134,13 @@ function run(): void {
       continue;
     }
     if (n > batchMax) n = batchMax;
-    let seq = input.readSequence;
-    const mask = input.mask;
-    for (let i = 0; i < n; i++, seq++) {
-      const slot = seq & mask;
-      const symbol = inSymbol[slot];
+    // One bulk copy per column (two when the batch wraps the ring), then the symbols checked.
+    const first = input.readSequence & input.mask;
+    for (let c = 0; c < columnsIn.length; c++) copyFromRing(columnsIn[c][0], columnsIn[c][1], first, n);
+    const rowSymbol = engine.inSymbol;
+    for (let i = 0; i < n; i++) {
+      const symbol = rowSymbol[i];
       if (configured[symbol] === 0) configure(symbol);
-      engine.inSymbol[i] = symbol;
-      engine.inFlags[i] = inFlags[slot];
-      engine.inTimeMsc[i] = inTime[slot];
-      engine.inBid[i] = inBid[slot];
-      engine.inAsk[i] = inAsk[slot];
-      engine.inLast[i] = inLast[slot];
-      engine.inVolume[i] = inVolume[slot];
-      engine.inVolumeReal[i] = inVolumeReal[slot];
-      engine.inCapturedMs[i] = inCaptured[slot];
-      recvOfRow[i] = inRecv[slot];
-      cursorMscOfRow[i] = inCursorMsc[slot];
-      cursorCountOfRow[i] = inCursorCount[slot];
     }
     input.release(n);
     const accepted = engine.processBatch(n);
@@ -153,28 +154,13 @@ function run(): void {
         // The transport is behind: wait (this is how backpressure reaches the input ring and the EA).
         while (output.waitForSpace(accepted, IDLE_WAIT_MS) < accepted) { /* keep waiting */ }
       }
-      let w = output.cursor;
+      // Runs of accepted rows, one bulk copy per column each; then each symbol's sequence base.
+      const cursor = output.cursor;
       const wmask = output.mask;
-      const mask2 = engine.outMask;
-      for (let i = 0; i < n; i++) {
-        if (mask2[i] !== 0) continue;
-        const slot = w & wmask;
-        const symbol = engine.inSymbol[i];
-        outSymbol[slot] = symbol;
-        outFlags[slot] = engine.inFlags[i];
-        outQuality[slot] = engine.outQuality[i];
-        outTime[slot] = engine.inTimeMsc[i];
-        outBid[slot] = engine.inBid[i];
-        outAsk[slot] = engine.inAsk[i];
-        outLast[slot] = engine.inLast[i];
-        outVolume[slot] = engine.inVolume[i];
-        outVolumeReal[slot] = engine.inVolumeReal[i];
-        outRecv[slot] = recvOfRow[i];
-        outSeq[slot] = engine.outSeq[i] + sequenceBase[symbol];
-        outCursorMsc[slot] = cursorMscOfRow[i];
-        outCursorCount[slot] = cursorCountOfRow[i];
-        for (let k = 0; k < INDICATOR_COUNT; k++) outInd[k][slot] = engine.outInd[k][i];
-        w++;
+      copyAcceptedToRing(engine.outMask, n, columnsOut, cursor, wmask);
+      for (let k = 0; k < accepted; k++) {
+        const slot = (cursor + k) & wmask;
+        outSeq[slot] += sequenceBase[outSymbol[slot]];
       }
       output.publish(accepted);
       doorbell.ring();
