@@ -182,7 +182,7 @@ export class TradeDesk {
       return;
     }
     const first = prepared.requests[0];
-    this.report(cmd, 'sent', { ...requested, filling: first.action === 'deal' ? first.filling : '' });
+    this.report(cmd, 'sent', { ...requested, filling: fillingOf(first) });
     await sleep(this.o.tradeLatencyMs + directives.delayMs);
     if (run !== this.run) return;
     const results = prepared.requests.map((req) => this.orderSend(req, fault));
@@ -221,7 +221,7 @@ export class TradeDesk {
       stage,
       extra: {
         source: 'server', retcode: r.retcode, retcode_text: r.comment, ticket: ok ? r.position : '', order: r.order, deal: r.deal,
-        volume: r.volume, price: r.price, filling: req.action === 'deal' ? req.filling : '', time_msc: r.timeMsc,
+        volume: r.volume, price: r.price, filling: fillingOf(req), time_msc: r.timeMsc,
       },
     };
   }
@@ -297,4 +297,9 @@ export class TradeDesk {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => (ms > 0 ? setTimeout(resolve, ms) : setImmediate(resolve)));
+}
+
+/** The filling mode a request used: market deals their FOK/IOC, pending orders RETURN, the rest none. */
+function fillingOf(req: TradeRequest): ExecutionMessage['filling'] {
+  return req.action === 'deal' || req.action === 'pending' ? req.filling : '';
 }

@@ -142,7 +142,7 @@ describe('ea-sim trading half', () => {
     expect(s.broker.book.positions.size).toBe(1); // only the partial fill executed
     const ask = s.broker.quotes.quote('EURUSD')!.ask;
     const pending = await run(b, command({ order_type: 'buy_limit', price: Math.round((ask - 0.005) * 1e5) / 1e5 }));
-    expect(pending).toMatchObject({ stage: 'filled', retcode: 10008, volume: 0.1 });
+    expect(pending).toMatchObject({ stage: 'filled', retcode: 10008, volume: 0.1, filling: 'return' });
     expect(s.broker.book.orders.get(pending.ticket)).toMatchObject({ type: 'buy_limit' });
   });
 
