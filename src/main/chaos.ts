@@ -5,11 +5,12 @@
  *   ea-sim ──► bridge (client-mt5 start) ──► backend primary ─┐
  *                 │ spool dir                └► backend backup ┴─ one ledger file (a shared store)
  *
- *   0.20 D  SIGKILL the primary backend       → the bridge fails over to the backup
- *   0.40 D  start the primary again            → after transport.failbackAfterMs it fails back
- *   0.60 D  SIGKILL the bridge, start a new one → it replays its spool, the EA backfills from the
+ *   (D = --duration, counted from the moment the EA streams)
+ *   0.15 D  SIGKILL the primary backend       → the bridge fails over to the backup
+ *   0.30 D  start the primary again            → after transport.failbackAfterMs it fails back
+ *   0.65 D  SIGKILL the bridge, start a new one → it replays its spool, the EA backfills from the
  *                                                 durable cursors of the new welcome
- *   0.80 D  the EA drops its link              → it reconnects and backfills
+ *   0.85 D  the EA drops its link              → it reconnects and backfills
  *       D  stop the EA, drain the bridge, audit the ledger
  *
  * A killed process reports nothing, so the summary is built from what survives: the EA's distinct
@@ -68,7 +69,7 @@ export async function runChaosDemo(o: DemoOptions): Promise<number> {
       backend: { endpoints: [primary.url, backup.url], jwt },
       // Dead links found fast: a killed backend closes its sockets at once; a hung one is caught
       // by the heartbeat timeout.
-      transport: { heartbeatIntervalMs: 100, linkTimeoutMs: 400, reconnectMinMs: 20, reconnectMaxMs: 500, failbackAfterMs: 2000, ...(o.encoding ? { encoding: o.encoding } : {}) },
+      transport: { heartbeatIntervalMs: 100, linkTimeoutMs: 400, reconnectMinMs: 20, reconnectMaxMs: 500, failbackAfterMs: failbackAfterMs(durationMs), ...(o.encoding ? { encoding: o.encoding } : {}) },
       spool: { dir: join(dir, 'spool') },
       trading: { stateDir: join(dir, 'trading') },
       statusIntervalMs: 1000,
@@ -98,19 +99,21 @@ export async function runChaosDemo(o: DemoOptions): Promise<number> {
       }
     };
     const poller = setInterval(() => void poll(), 250);
-    const at = (fraction: number) => sleepUntil(started + fraction * durationMs);
+    // The schedule runs from the moment ticks flow, so that the faults hit a stream in progress.
+    const streaming = performance.now();
+    const at = (fraction: number) => sleepUntil(streaming + fraction * durationMs);
     try {
-      await at(0.2);
+      await at(0.15);
       tally.backendStats('primary#1', await backendCounters(primary.child));
       primary.child.kill();
       await primary.child.exited;
       log('warn', 'killed the primary backend (SIGKILL)');
 
-      await at(0.4);
+      await at(0.3);
       primary = await startBackend('primary');
       log('info', 'the primary backend is back');
 
-      await at(0.6);
+      await at(0.65);
       await poll();
       bridge.kill();
       await bridge.exited;
@@ -119,7 +122,7 @@ export async function runChaosDemo(o: DemoOptions): Promise<number> {
       tally.bridgeRestarts++;
       bridge = await startBridge();
 
-      await at(0.8);
+      await at(0.85);
       const dropped = await sim.request<{ type: 'link-dropped'; dropped: boolean }>({ type: 'drop-link' }, 'link-dropped');
       log('warn', dropped.dropped ? 'the EA dropped its link' : 'the EA had no link to drop');
 
@@ -181,6 +184,11 @@ function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/** Fail back well before the bridge is killed (0.35 D after the primary returns), at most 2 s. */
+function failbackAfterMs(durationMs: number): number {
+  return Math.round(Math.min(2000, Math.max(500, durationMs * 0.1)));
 }
 
 function sleepUntil(t: number): Promise<void> {
