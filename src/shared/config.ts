@@ -87,11 +87,13 @@ export const configSchema = z.object({
     /**
      * Liveness (docs/protocol.md, section 2): every heartbeatIntervalMs the client sends a
      * Heartbeat envelope and a ping; a link on which nothing (message, pong, heartbeat) arrived for
-     * linkTimeoutMs is dead and the next endpoint is tried. The defaults catch a hung backend in
-     * under a second (a killed one closes TCP and is seen at once).
+     * linkTimeoutMs is dead and the next endpoint is tried. With the defaults a hung backend is
+     * seen within 700 ms (timeout + one heartbeat), and with the first backoff (at most
+     * reconnectMinMs) the next endpoint acks within a second; a killed one closes TCP and is seen
+     * at once.
      */
     heartbeatIntervalMs: int('transport.heartbeatIntervalMs', 20, 600000).default(200),
-    linkTimeoutMs: int('transport.linkTimeoutMs', 50, 3600000).default(600),
+    linkTimeoutMs: int('transport.linkTimeoutMs', 50, 3600000).default(500),
     /** The WebSocket handshake (TCP, TLS, HTTP upgrade) must complete within this. */
     connectTimeoutMs: int('transport.connectTimeoutMs', 50, 600000).default(2000),
     /** On a backup, fail back to the primary once a side connection to it has been healthy this long. */

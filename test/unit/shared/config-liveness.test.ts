@@ -14,9 +14,9 @@ function messageOf(transport: Record<string, unknown>): string {
 }
 
 describe('transport liveness settings', () => {
-  test('defaults: heartbeat 200 ms, link timeout 600 ms (a silent link is left within 800 ms), fail-back after 3 s', () => {
+  test('defaults: heartbeat 200 ms, link timeout 500 ms (a silent link is left within 700 ms), fail-back after 3 s', () => {
     const t = parseConfig(base).transport;
-    expect(t).toMatchObject({ heartbeatIntervalMs: 200, linkTimeoutMs: 600, connectTimeoutMs: 2000, failbackAfterMs: 3000, reconnectMinMs: 200, reconnectMaxMs: 10000 });
+    expect(t).toMatchObject({ heartbeatIntervalMs: 200, linkTimeoutMs: 500, connectTimeoutMs: 2000, failbackAfterMs: 3000, reconnectMinMs: 200, reconnectMaxMs: 10000 });
     expect(t.linkTimeoutMs + t.heartbeatIntervalMs).toBeLessThan(1000);
   });
 
