@@ -13,6 +13,7 @@
 //|     trader      one queued command ─► execution stages           |
 //|     reports     heartbeat, account, positions when due           |
 //|   OnTradeTransaction ─► fills of commands, unsolicited deals     |
+//|                         (sent only while the link is up)         |
 //+------------------------------------------------------------------+
 #property copyright "client-mt5"
 #property version   "1.00"
@@ -63,7 +64,7 @@ long             g_sessions = 0;
 //+------------------------------------------------------------------+
 int OnInit()
   {
-   if(!CM5LayoutCheck::Ok())
+   if(!CM5MqlTickLayoutOk())
      {
       Print("ClientMT5: MqlTick is not ", CM5_MQLTICK_BYTES, " bytes in this terminal; the frame layout would be wrong");
       return INIT_FAILED;
@@ -148,7 +149,11 @@ void OnTimer()
 //+------------------------------------------------------------------+
 void OnTradeTransaction(const MqlTradeTransaction &trans, const MqlTradeRequest &request, const MqlTradeResult &result)
   {
-   g_trader.OnTransaction(trans);
+   string deals = g_trader.OnTransaction(trans);
+   if(deals == "" || !g_ready)
+      return; // an unsolicited deal while the link is down is not sent later: positions and sync recover it
+   FlushTrader(); // the stages before it go first
+   g_ws.SendText(deals);
   }
 
 //+------------------------------------------------------------------+

@@ -10,7 +10,7 @@ import * as protocol from '../../src/shared/protocol.js';
 
 const mqh = readFileSync(new URL('../../mql5/Include/ClientMT5/Protocol.mqh', import.meta.url), 'utf8');
 const defines = new Map<string, string | number>();
-for (const m of mqh.matchAll(/^#define\s+CM5_(\w+)\s+(.+?)\s*$/gm)) {
+for (const m of mqh.matchAll(/^#define[ \t]+CM5_(\w+)[ \t]+(.+?)[ \t]*$/gm)) { // a guard (#define without a value) is not a constant
   const raw = m[2];
   defines.set(m[1], raw.startsWith('"') ? JSON.parse(raw) as string : Number(raw));
 }

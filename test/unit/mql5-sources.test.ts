@@ -17,14 +17,23 @@ const files = [
   ...readdirSync(join(includeDir, 'ClientMT5')).filter((f) => f.endsWith('.mqh')).map((f) => join(includeDir, 'ClientMT5', f)),
 ];
 const source = new Map(files.map((f) => [f, readFileSync(f, 'utf8')]));
-/** The terminal's standard library files the EA may include. */
-const STANDARD_INCLUDES = new Set(['Trade/Trade.mqh']);
-/** CTrade methods the EA calls (MQL5 standard library, Include/Trade/Trade.mqh). */
-const CTRADE_METHODS = new Set([
-  'SetExpertMagicNumber', 'SetDeviationInPoints', 'SetTypeFilling', 'SetAsyncMode', 'LogLevel', 'Buy', 'Sell', 'BuyLimit',
-  'SellLimit', 'BuyStop', 'SellStop', 'PositionClose', 'PositionClosePartial', 'PositionModify', 'OrderModify', 'OrderDelete',
-  'ResultRetcode', 'ResultComment', 'ResultRetcodeDescription', 'ResultOrder', 'ResultDeal', 'ResultPrice', 'ResultVolume',
+/** The terminal's standard library files the EA may include (written with a backslash, as the MQL5 reference does). */
+const STANDARD_INCLUDES = new Set(['Trade\\Trade.mqh']);
+/**
+ * CTrade methods the EA may call, with their [fewest, most] arguments, as declared in the standard
+ * library's Include/Trade/Trade.mqh (MetaQuotes, 2000-2025): a call with another argument count
+ * would not compile.
+ */
+const CTRADE_METHODS = new Map<string, [number, number]>([
+  ['SetExpertMagicNumber', [1, 1]], ['SetDeviationInPoints', [1, 1]], ['SetTypeFilling', [1, 1]], ['SetAsyncMode', [1, 1]],
+  ['LogLevel', [1, 1]], ['Buy', [1, 6]], ['Sell', [1, 6]], ['BuyLimit', [2, 8]], ['SellLimit', [2, 8]], ['BuyStop', [2, 8]],
+  ['SellStop', [2, 8]], ['PositionClose', [1, 2]], ['PositionClosePartial', [2, 3]], ['PositionModify', [3, 3]],
+  ['OrderModify', [6, 7]], ['OrderDelete', [1, 1]], ['ResultRetcode', [0, 0]], ['ResultComment', [0, 0]],
+  ['ResultRetcodeDescription', [0, 0]], ['ResultOrder', [0, 0]], ['ResultDeal', [0, 0]], ['ResultPrice', [0, 0]],
+  ['ResultVolume', [0, 0]], ['RequestTypeFilling', [0, 0]],
 ]);
+/** CTrade's protected members a subclass may use (same file). */
+const CTRADE_PROTECTED = ['m_request', 'm_result', 'm_type_filling', 'm_magic', 'ClearStructures'];
 
 /** The code without comments and with string and character literals emptied. */
 function code(text: string): string {
@@ -37,10 +46,33 @@ function code(text: string): string {
 
 const expert = [...source].find(([f]) => f.endsWith('ClientMT5.mq5'))?.[1] ?? '';
 
+/** Whether `name` is declared as a method or function in this code (then it is not CTrade's). */
+function declaredIn(body: string, name: string): boolean {
+  return new RegExp(`^\\s*(?:static\\s+|virtual\\s+)?(?:const\\s+)?[A-Za-z_]\\w*\\s+[*&]?\\s*${name}\\s*\\(`, 'm').test(body);
+}
+
+/** The number of top-level arguments of the call whose argument list starts at `from` (after its "("). */
+function argumentCount(body: string, from: number): number {
+  let depth = 0;
+  let args = 0;
+  let any = false;
+  for (let i = from; i < body.length; i++) {
+    const ch = body[i];
+    if (ch === '(' || ch === '[' || ch === '{') depth++;
+    else if (ch === ')' || ch === ']' || ch === '}') {
+      if (depth === 0) return any ? args + 1 : 0;
+      depth--;
+    } else if (ch === ',' && depth === 0) args++;
+    else if (!/\s/.test(ch)) any = true;
+  }
+  return -1;
+}
+
 describe('MQL5 sources', () => {
   test('the Expert Advisor and its includes are there', () => {
     expect(files.some((f) => f.endsWith('Experts/ClientMT5.mq5'))).toBe(true);
-    for (const name of ['Protocol', 'Json', 'WebSocketClient', 'TickStreamer', 'Trader', 'Account']) {
+    for (const name of ['Protocol', 'Json', 'Clock', 'WebSocketClient', 'TickStreamer', 'Account', 'Trader', 'TradeTypes', 'TradeChecks',
+      'Filling', 'CommandMemory', 'FillTracker', 'TradeContext', 'ExecuteOpen', 'ExecuteClose', 'ExecuteModify', 'CloseAll']) {
       expect(files.some((f) => f.endsWith(`ClientMT5/${name}.mqh`)), name).toBe(true);
     }
   });
@@ -103,6 +135,28 @@ describe('MQL5 sources', () => {
       .filter((m) => !keywords.has(m[1])).map((m) => m[2]));
     const called = new Set([...bodies.matchAll(/\.\s*([A-Za-z_]\w*)\s*\(/g)].map((m) => m[1]));
     expect([...called].filter((n) => !declared.has(n) && !CTRADE_METHODS.has(n)).sort()).toEqual([]);
+  });
+
+  test('every call of a CTrade method has an argument count CTrade declares', () => {
+    const wrong: string[] = [];
+    for (const [file, text] of source) {
+      const body = code(text);
+      for (const m of body.matchAll(/\.\s*([A-Za-z_]\w*)\s*\(/g)) {
+        const limits = CTRADE_METHODS.get(m[1]);
+        if (!limits || declaredIn(body, m[1])) continue;
+        const n = argumentCount(body, m.index! + m[0].length);
+        if (n < limits[0] || n > limits[1]) wrong.push(`${file}: ${m[1]} with ${n} arguments`);
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  test('the CTrade subclass uses only what CTrade declares protected, and the include that declares CTrade', () => {
+    const filling = [...source].find(([f]) => f.endsWith('Filling.mqh'))?.[1] ?? '';
+    expect(filling).toMatch(/^#include <Trade\\Trade\.mqh>/m);
+    expect(filling).toMatch(/class\s+CM5Trade\s*:\s*public\s+CTrade/);
+    const members = new Set([...code(filling).matchAll(/\b(m_\w+|ClearStructures)\b/g)].map((m) => m[1]));
+    expect([...members].filter((n) => !CTRADE_PROTECTED.includes(n))).toEqual([]);
   });
 
   test('every field of the EA link\'s messages is spelled in the EA\'s sources', () => {

@@ -4,6 +4,8 @@
 //| src/shared/protocol.ts. docs/protocol.md is the contract;        |
 //| test/unit/mql5-protocol.test.ts keeps the three in agreement.    |
 //+------------------------------------------------------------------+
+#ifndef CM5_PROTOCOL_MQH
+#define CM5_PROTOCOL_MQH
 
 #define CM5_PROTOCOL_VERSION        1
 #define CM5_DEFAULT_EA_HOST         "127.0.0.1"
@@ -139,13 +141,12 @@
 #define CM5_CLOSE_REPLACED          4003
 
 // The record layout above must be what the terminal itself produces.
-struct CM5LayoutCheck
+bool CM5MqlTickLayoutOk(void)
   {
-   static bool       Ok(void)
-     {
-      MqlTick t;
-      ZeroMemory(t);
-      uchar bytes[];
-      return StructToCharArray(t, bytes) && ArraySize(bytes) == CM5_MQLTICK_BYTES;
-     }
-  };
+   MqlTick t;
+   ZeroMemory(t);
+   uchar bytes[];
+   return StructToCharArray(t, bytes) && ArraySize(bytes) == CM5_MQLTICK_BYTES;
+  }
+
+#endif

@@ -26,10 +26,11 @@
 //--- frames per pass at most, so that a long backfill does not hold the timer for long
 #define CM5_MAX_FRAMES_PER_PASS    64
 
-union CM5DoubleBytes
+//--- a double's bits (the MQL5 reference's own union example, LongDouble, has this shape)
+union CM5DoubleBits
   {
    double            d;
-   uchar             b[8];
+   long              bits;
   };
 
 class CTickStreamer
@@ -80,10 +81,10 @@ private:
      }
    void              PutF64(const int at, const double v)
      {
-      CM5DoubleBytes u;
+      CM5DoubleBits u;
       u.d = v;
       for(int i = 0; i < 8; i++)
-         m_frame[at + i] = u.b[i]; // x86 and x64 are little-endian, as the frame is
+         m_frame[at + i] = (uchar)((u.bits >> (8 * i)) & 0xff); // little-endian, as the frame is
      }
 
    //--- one frame of ticks [from, to) of symbol s; false when the link broke

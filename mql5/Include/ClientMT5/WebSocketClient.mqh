@@ -23,6 +23,9 @@
 #define CM5_WS_CLOSE_ABNORMAL 1006
 //--- the bridge sends small control frames; anything bigger than this is a broken peer
 #define CM5_WS_MAX_MESSAGE_BYTES (16 * 1024 * 1024)
+//--- SocketRead timeouts, ms (0 is not "no wait" but the terminal's default of 120 s)
+#define CM5_WS_POLL_READ_MS      1
+#define CM5_WS_HANDSHAKE_READ_MS 50
 
 //--- UTF-8 bytes of a string, without the terminating zero StringToCharArray adds
 int CM5Utf8(const string s, uchar &out[])
@@ -63,7 +66,16 @@ private:
          return "";
       if(CryptEncode(CRYPT_BASE64, digest, none, b64) <= 0)
          return "";
-      return CharArrayToString(b64, 0, ArraySize(b64), CP_ACP);
+      return Base64Text(b64);
+     }
+
+   //--- base64 bytes as one line: CRYPT_BASE64 output, any line breaks and terminating zero dropped
+   static string     Base64Text(const uchar &b64[])
+     {
+      string s = CharArrayToString(b64, 0, ArraySize(b64), CP_ACP);
+      StringReplace(s, "\r", "");
+      StringReplace(s, "\n", "");
+      return s;
      }
 
    string            NewKey(void)
@@ -72,7 +84,7 @@ private:
       for(int i = 0; i < 16; i++)
          raw[i] = (uchar)(MathRand() & 0xff);
       CryptEncode(CRYPT_BASE64, raw, none, b64);
-      return CharArrayToString(b64, 0, ArraySize(b64), CP_ACP);
+      return Base64Text(b64);
      }
 
    bool              SendAll(const uchar &buf[], const int len)
@@ -316,10 +328,14 @@ private:
       while(ready > 0)
         {
          uchar chunk[];
-         // a short timeout: the bytes are there, SocketIsReadable said so (0 would mean 120 s)
-         int n = SocketRead(m_socket, chunk, ready, 20);
+         // SocketIsReadable may answer 1 for an empty buffer (it leaves the real check to the
+         // read), so the read waits 1 ms at most: a timeout of 0 would mean the default 120 s
+         ResetLastError();
+         int n = SocketRead(m_socket, chunk, ready, CM5_WS_POLL_READ_MS);
          if(n <= 0)
            {
+            if(SocketIsConnected(m_socket))
+               break; // nothing there after all: the next pass reads again
             MarkClosed(CM5_WS_CLOSE_ABNORMAL, "read failed, error " + IntegerToString(GetLastError()));
             return false;
            }
@@ -411,9 +427,12 @@ public:
             continue;
            }
          uchar chunk[];
-         int n = SocketRead(m_socket, chunk, ready, timeoutMs);
+         ResetLastError();
+         int n = SocketRead(m_socket, chunk, ready, CM5_WS_HANDSHAKE_READ_MS);
          if(n <= 0)
            {
+            if(SocketIsConnected(m_socket))
+               continue; // a speculative "readable" (see ReadAvailable): wait on, up to the deadline
             m_lastError = "handshake read failed, error " + IntegerToString(GetLastError());
             Abort();
             return false;
