@@ -38,6 +38,16 @@ import { CommandDesk } from './commands/command-desk.js';
 import { CommandStore } from './commands/command-store.js';
 import { eaTradingSession } from './commands/ea-session.js';
 
+/**
+ * Young-generation bounds of the workers' V8 heaps. By default V8 lets each isolate's nursery grow
+ * to tens of MB under allocation; the compute workers allocate nothing per tick (bench:indicators
+ * counts no GC) and the transport allocates per batch, so small nurseries cost them little and
+ * keep the bridge's memory down: peak RSS of the demo at 100k ticks/s fell from 177 MB to 143 MB
+ * (anonymous memory 128 -> 94 MB) with 1 MB / 2 MB, measured by sampling /proc/<pid>/status.
+ */
+const COMPUTE_YOUNG_GENERATION_MB = 1;
+const TRANSPORT_YOUNG_GENERATION_MB = 2;
+
 export interface BridgeEvents {
   /** A worker died or the backend link reported something the operator must see. */
   onFatal?(err: ClientMt5Error): void;
@@ -180,6 +190,7 @@ export class Bridge {
     for (let lane = 0; lane < this.config.workers; lane++) {
       const w = new Worker(workerFile('compute.worker'), {
         name: `compute-${lane}`,
+        resourceLimits: { maxYoungGenerationSizeMb: COMPUTE_YOUNG_GENERATION_MB },
         workerData: {
           lane, module, input: this.inputs[lane].handle, output: this.outputs[lane].handle,
           doorbell: this.doorbell.buffer, symbolTable: this.tables.symbolTable, laneStats: this.laneStats[lane],
@@ -191,6 +202,7 @@ export class Bridge {
     }
     const t = new Worker(workerFile('transport.worker'), {
       name: 'transport',
+      resourceLimits: { maxYoungGenerationSizeMb: TRANSPORT_YOUNG_GENERATION_MB },
       workerData: {
         outputs: this.outputs.map((r) => r.handle), doorbell: this.doorbell.buffer,
         symbolNames: this.tables.symbolNames, symbolTable: this.tables.symbolTable, stats: this.transportStats,
