@@ -45,10 +45,15 @@ export interface OrderContext {
 
 const refuse = (reason: string, retcode: number, text: string): EaRefusal => ({ refused: true, reason, retcode, text });
 
-/** The filling mode for a market order: FOK, else IOC, else RETURN unless execution is market/exchange. */
+/**
+ * The filling mode for a market order or a close, as MT5 allows it (and CTrade sends it): request and
+ * instant execution FOK only; market execution FOK if bit 1, else IOC if bit 2 (never RETURN);
+ * exchange execution FOK, else IOC, else RETURN. `after`: the next one after that mode (the retry on 10030).
+ */
 export function pickFilling(modes: number, spec: EaSymbolSpec, after: TradeRequest['filling'] | '' = ''): TradeRequest['filling'] | '' {
+  const exe = spec.execution_mode ?? 2;
   const order: Array<[TradeRequest['filling'], boolean]> = [
-    ['fok', (modes & 1) !== 0], ['ioc', (modes & 2) !== 0], ['return', (spec.execution_mode ?? 2) < 2],
+    ['fok', exe < 2 || (modes & 1) !== 0], ['ioc', exe >= 2 && (modes & 2) !== 0], ['return', exe === 3],
   ];
   const from = after === '' ? 0 : order.findIndex(([f]) => f === after) + 1;
   for (let i = from; i < order.length; i++) if (order[i][1]) return order[i][0];

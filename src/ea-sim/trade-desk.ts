@@ -214,13 +214,17 @@ export class TradeDesk {
   }
 
   private outcome({ req, r }: { req: TradeRequest; r: TradeResult }): { stage: ExecutionStage; extra: Partial<ExecutionMessage> } {
-    const stage: ExecutionStage = r.retcode === TRADE_RETCODE.DONE || r.retcode === TRADE_RETCODE.PLACED ? 'filled'
+    // A modify to the levels already there (10025 no changes) is done: what was asked for is in place.
+    const modify = req.action === 'sltp' || req.action === 'modify';
+    const unchanged = modify && r.retcode === TRADE_RETCODE.NO_CHANGES;
+    const stage: ExecutionStage = r.retcode === TRADE_RETCODE.DONE || r.retcode === TRADE_RETCODE.PLACED || unchanged ? 'filled'
       : r.retcode === TRADE_RETCODE.DONE_PARTIAL ? 'partially_filled' : 'rejected';
     const ok = stage !== 'rejected';
+    const ticket = !ok ? '' : unchanged ? req.position || req.order : r.position;
     return {
       stage,
       extra: {
-        source: 'server', retcode: r.retcode, retcode_text: r.comment, ticket: ok ? r.position : '', order: r.order, deal: r.deal,
+        source: 'server', retcode: r.retcode, retcode_text: r.comment, ticket, order: r.order, deal: r.deal,
         volume: r.volume, price: r.price, filling: fillingOf(req), time_msc: r.timeMsc,
       },
     };

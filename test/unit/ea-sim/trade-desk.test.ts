@@ -223,5 +223,23 @@ describe('ea-sim trading half', () => {
     expect(s.broker.book.positions.size + s.broker.book.orders.size).toBe(0);
     const empty = await run(b, command({ kind: 'close_all', symbol: '', order_type: '', volume: 0 }));
     expect(empty).toMatchObject({ stage: 'filled', volume: 0 });
+    // nothing to close: done by the EA itself, without a `sent` (protocol.md, close_all)
+    expect(b.executions(empty.command_id).map((e) => e.stage)).toEqual(['received', 'filled']);
+    expect(empty).toMatchObject({ source: 'ea', retcode: 10009, ticket: '' });
+  });
+
+  it('a modify to the levels already there is filled with 10025; a rejected close or modify carries no ticket', async () => {
+    const { b, s } = await start();
+    const open = await run(b, command({}));
+    const bid = s.broker.quotes.quote('EURUSD')!.bid;
+    const sl = Math.round((bid - 0.005) * 1e5) / 1e5;
+    const tp = Math.round((bid + 0.005) * 1e5) / 1e5;
+    const modify = (over: Partial<CommandMessage>) => command({ kind: 'modify', order_type: '', volume: 0, ticket: open.ticket, sl, tp, ...over });
+    expect(await run(b, modify({}))).toMatchObject({ stage: 'filled', retcode: 10009, ticket: open.ticket });
+    const again = await run(b, modify({}));
+    expect(again).toMatchObject({ stage: 'filled', source: 'server', retcode: 10025, ticket: open.ticket, volume: 0 });
+    expect(b.executions(again.command_id).map((e) => e.stage)).toEqual(['received', 'sent', 'filled']);
+    expect(await run(b, modify({ sl: bid + 0.001 }))).toMatchObject({ stage: 'rejected', reason: 'EA_INVALID_STOPS', ticket: '' });
+    expect(await run(b, command({ kind: 'close', order_type: '', volume: 0, ticket: '999999' }))).toMatchObject({ stage: 'rejected', ticket: '' });
   });
 });
