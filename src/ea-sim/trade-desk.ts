@@ -31,7 +31,10 @@ export const COMMAND_MEMORY = Math.max(EA_COMMAND_MEMORY, 4096);
 export interface TradeDeskOptions {
   broker: PaperBroker;
   hello: HelloMessage;
-  /** Sends on the EA link; false when the link is down (the message is then lost, as in a real EA). */
+  /**
+   * Sends on the EA link; false when the link is down. The message is then lost (the MQL5 EA keeps
+   * stages for the next welcome instead; protocol.md allows both: `sync` settles the command).
+   */
   send: (msg: EaTradingMessage) => boolean;
   /** Drops the link abruptly (directive sim:drop). */
   dropLink: () => void;
