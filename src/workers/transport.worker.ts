@@ -334,6 +334,9 @@ function finished(): boolean {
 }
 
 async function loop(): Promise<void> {
+  // What the spool found at open (recovered batches, corrupt records cut off) is in the stats as
+  // soon as the bridge reports ready, not only after the warm-up below.
+  publishSpoolStats();
   link.start();
   post({ type: 'ready' });
   // ~20k made-up ticks through each encoder the link may use while it connects, after `ready` so

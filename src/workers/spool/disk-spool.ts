@@ -109,6 +109,7 @@ export class DiskSpool implements BatchStore {
   private readonly checkpoint: SpoolCheckpoint;
   private checkpointDirty = false;
   private lastCheckpointAt = 0;
+  private checkpointFailing = false;
   private lastFsyncAt = 0;
   private unsynced = false;
   private retryAt = 0;
@@ -256,7 +257,8 @@ export class DiskSpool implements BatchStore {
     if (this.o.overflow === 'drop-oldest') {
       while (this.tooOld(now) && this.dropOldest()) { /* until the oldest is young enough */ }
     }
-    if (this.checkpointDirty && now - this.lastCheckpointAt >= CHECKPOINT_EVERY_MS) this.writeCheckpoint();
+    // After a checkpoint that could not be written, acked segments may still wait for it.
+    if (this.checkpointDirty && now - this.lastCheckpointAt >= CHECKPOINT_EVERY_MS && this.writeCheckpoint()) this.collect();
   }
 
   /** Flushes and closes (a graceful stop): the next run replays only what is unacked. */
@@ -372,14 +374,35 @@ export class DiskSpool implements BatchStore {
     }
   }
 
-  /** Deletes segments whose every batch is acked (not the one being written). */
+  /**
+   * Deletes segments whose every batch is acked (not the one being written). The cursors must be
+   * safe before the records go: in the checkpoint, or — when the checkpoint cannot be written,
+   * as on a disk the spool itself filled — in a later segment still on disk, which wins over them
+   * anyway. Otherwise a full disk could never free itself: the acked segments would wait for a
+   * checkpoint that waits for space. (The next run may then re-send acked batches of the segments
+   * left: duplicates, which the backend drops.)
+   */
   private collect(): void {
     while (this.segments.length > 1 && this.segments[0].lastSequence <= this.ackedThrough) {
       const seg = this.segments[0];
       this.fold(seg);
-      if (!this.writeCheckpoint()) return; // the cursors must be safe before the records go
+      if (!this.writeCheckpoint()) {
+        if (!this.coveredByLater(seg)) return;
+        if (this.o.fsync !== 'never') this.sync(); // the covering records are durable before this goes
+      }
       this.deleteSegment(seg);
     }
+  }
+
+  /** True when every symbol `seg` holds a cursor of also has one in a later segment. */
+  private coveredByLater(seg: Segment): boolean {
+    const i = this.segments.indexOf(seg);
+    for (const name of seg.cursors.keys()) {
+      let found = false;
+      for (let k = i + 1; k < this.segments.length && !found; k++) found = this.segments[k].cursors.has(name);
+      if (!found) return false;
+    }
+    return true;
   }
 
   /** drop-oldest: deletes the oldest segment with its unacked batches; false when nothing can go. */
@@ -428,9 +451,14 @@ export class DiskSpool implements BatchStore {
     try {
       this.io.replaceFile(this.o.dir, join(this.o.dir, CHECKPOINT_FILE), JSON.stringify(c), this.o.fsync !== 'never');
     } catch (err) {
-      this.log('warn', `spool: checkpoint not written: ${(err as Error).message}`);
+      // Logged once per failing streak; maintain() tries again every CHECKPOINT_EVERY_MS.
+      if (!this.checkpointFailing) this.log('warn', `spool: checkpoint not written: ${(err as Error).message}`);
+      this.checkpointFailing = true;
+      this.lastCheckpointAt = this.now();
       return false;
     }
+    if (this.checkpointFailing) this.log('info', 'spool: checkpoint written again');
+    this.checkpointFailing = false;
     this.checkpointDirty = false;
     this.lastCheckpointAt = this.now();
     return true;
