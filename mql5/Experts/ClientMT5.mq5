@@ -16,17 +16,17 @@
 //|                         (sent only while the link is up)         |
 //+------------------------------------------------------------------+
 #property copyright "client-mt5"
-#property version   "1.00"
+#property version   "1.10"
 #property description "Streams ticks to the client-mt5 bridge (ws://127.0.0.1:9000/ea) and executes its trading commands."
 #property description "Add 127.0.0.1 to Tools > Options > Expert Advisors > Allow WebRequest for listed URL."
 
-#include <ClientMT5/Protocol.mqh>
-#include <ClientMT5/Json.mqh>
-#include <ClientMT5/Clock.mqh>
-#include <ClientMT5/WebSocketClient.mqh>
-#include <ClientMT5/TickStreamer.mqh>
-#include <ClientMT5/Account.mqh>
-#include <ClientMT5/Trader.mqh>
+#include <ClientMT5\Protocol.mqh>
+#include <ClientMT5\Json.mqh>
+#include <ClientMT5\Clock.mqh>
+#include <ClientMT5\WebSocketClient.mqh>
+#include <ClientMT5\TickStreamer.mqh>
+#include <ClientMT5\Account.mqh>
+#include <ClientMT5\Trader.mqh>
 
 input string InpBridgeHost      = CM5_DEFAULT_EA_HOST;  // Bridge host (must be in the allowed-URL list)
 input int    InpBridgePort      = CM5_DEFAULT_EA_PORT;  // Bridge port (eaLink.port)
@@ -39,7 +39,7 @@ input bool   InpAllowTrading    = true;                 // Execute the bridge's 
 input int    InpHeartbeatS      = 5;                    // Heartbeat period, s
 
 #define EA_NAME     "ClientMT5"
-#define EA_VERSION  "1.0.0"
+#define EA_VERSION  "1.1.0"
 #define CONNECT_TIMEOUT_MS 2000
 #define BACKOFF_MIN_MS     100
 #define BACKOFF_MAX_MS     5000

@@ -77,13 +77,14 @@ describe('MQL5 sources', () => {
     }
   });
 
-  test('every #include resolves to a project file or a standard library file', () => {
+  test('every #include resolves to a project file or a standard library file, written as the MQL5 reference does (<Dir\\File.mqh>)', () => {
     const missing: string[] = [];
     for (const [file, text] of source) {
       for (const m of text.matchAll(/^#include\s+[<"]([^>"]+)[>"]/gm)) {
         const inc = m[1];
+        expect(inc, `${file}: ${inc}`).not.toContain('/');
         if (STANDARD_INCLUDES.has(inc)) continue;
-        if (!files.includes(join(includeDir, inc))) missing.push(`${file}: ${inc}`);
+        if (!files.includes(join(includeDir, ...inc.split('\\')))) missing.push(`${file}: ${inc}`);
       }
     }
     expect(missing).toEqual([]);

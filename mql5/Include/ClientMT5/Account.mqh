@@ -8,9 +8,9 @@
 #ifndef CM5_ACCOUNT_MQH
 #define CM5_ACCOUNT_MQH
 
-#include <ClientMT5/Protocol.mqh>
-#include <ClientMT5/Json.mqh>
-#include <ClientMT5/Clock.mqh>
+#include <ClientMT5\Protocol.mqh>
+#include <ClientMT5\Json.mqh>
+#include <ClientMT5\Clock.mqh>
 
 string CM5PositionTypeName(const long type)
   {

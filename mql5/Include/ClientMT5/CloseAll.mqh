@@ -12,10 +12,10 @@
 #ifndef CM5_CLOSE_ALL_MQH
 #define CM5_CLOSE_ALL_MQH
 
-#include <ClientMT5/Protocol.mqh>
-#include <ClientMT5/TradeTypes.mqh>
-#include <ClientMT5/Filling.mqh>
-#include <ClientMT5/TradeContext.mqh>
+#include <ClientMT5\Protocol.mqh>
+#include <ClientMT5\TradeTypes.mqh>
+#include <ClientMT5\Filling.mqh>
+#include <ClientMT5\TradeContext.mqh>
 
 //--- the selected position or order is one close_all c takes
 bool CM5CloseAllTakes(const CM5Command &c, const ulong magic, const long itemMagic, const string itemSymbol)

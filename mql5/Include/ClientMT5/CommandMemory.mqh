@@ -14,9 +14,9 @@
 #ifndef CM5_COMMAND_MEMORY_MQH
 #define CM5_COMMAND_MEMORY_MQH
 
-#include <ClientMT5/Protocol.mqh>
-#include <ClientMT5/Clock.mqh>
-#include <ClientMT5/TradeTypes.mqh>
+#include <ClientMT5\Protocol.mqh>
+#include <ClientMT5\Clock.mqh>
+#include <ClientMT5\TradeTypes.mqh>
 
 class CCommandMemory
   {

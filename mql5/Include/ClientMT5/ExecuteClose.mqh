@@ -8,11 +8,11 @@
 #ifndef CM5_EXECUTE_CLOSE_MQH
 #define CM5_EXECUTE_CLOSE_MQH
 
-#include <ClientMT5/Protocol.mqh>
-#include <ClientMT5/TradeTypes.mqh>
-#include <ClientMT5/TradeChecks.mqh>
-#include <ClientMT5/Filling.mqh>
-#include <ClientMT5/TradeContext.mqh>
+#include <ClientMT5\Protocol.mqh>
+#include <ClientMT5\TradeTypes.mqh>
+#include <ClientMT5\TradeChecks.mqh>
+#include <ClientMT5\Filling.mqh>
+#include <ClientMT5\TradeContext.mqh>
 
 void CM5ClosePosition(CTradeContext &x, const CM5Command &c, CM5Exec &e)
   {

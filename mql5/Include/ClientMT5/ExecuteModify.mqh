@@ -10,11 +10,11 @@
 #ifndef CM5_EXECUTE_MODIFY_MQH
 #define CM5_EXECUTE_MODIFY_MQH
 
-#include <ClientMT5/Protocol.mqh>
-#include <ClientMT5/Clock.mqh>
-#include <ClientMT5/TradeTypes.mqh>
-#include <ClientMT5/TradeChecks.mqh>
-#include <ClientMT5/TradeContext.mqh>
+#include <ClientMT5\Protocol.mqh>
+#include <ClientMT5\Clock.mqh>
+#include <ClientMT5\TradeTypes.mqh>
+#include <ClientMT5\TradeChecks.mqh>
+#include <ClientMT5\TradeContext.mqh>
 
 void CM5ModifyPosition(CTradeContext &x, const CM5Command &c, CM5Exec &e)
   {

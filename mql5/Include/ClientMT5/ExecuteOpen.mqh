@@ -9,12 +9,12 @@
 #ifndef CM5_EXECUTE_OPEN_MQH
 #define CM5_EXECUTE_OPEN_MQH
 
-#include <ClientMT5/Protocol.mqh>
-#include <ClientMT5/Clock.mqh>
-#include <ClientMT5/TradeTypes.mqh>
-#include <ClientMT5/TradeChecks.mqh>
-#include <ClientMT5/Filling.mqh>
-#include <ClientMT5/TradeContext.mqh>
+#include <ClientMT5\Protocol.mqh>
+#include <ClientMT5\Clock.mqh>
+#include <ClientMT5\TradeTypes.mqh>
+#include <ClientMT5\TradeChecks.mqh>
+#include <ClientMT5\Filling.mqh>
+#include <ClientMT5\TradeContext.mqh>
 
 //--- the order type of command.order_type; false for an unknown name
 bool CM5OrderTypeOf(const string name, ENUM_ORDER_TYPE &type)

@@ -16,11 +16,11 @@
 #ifndef CM5_FILL_TRACKER_MQH
 #define CM5_FILL_TRACKER_MQH
 
-#include <ClientMT5/Protocol.mqh>
-#include <ClientMT5/Account.mqh>
-#include <ClientMT5/TradeTypes.mqh>
-#include <ClientMT5/CommandMemory.mqh>
-#include <ClientMT5/Filling.mqh>
+#include <ClientMT5\Protocol.mqh>
+#include <ClientMT5\Account.mqh>
+#include <ClientMT5\TradeTypes.mqh>
+#include <ClientMT5\CommandMemory.mqh>
+#include <ClientMT5\Filling.mqh>
 
 #define CM5_REPORTED_ORDERS 256
 

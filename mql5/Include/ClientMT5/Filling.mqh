@@ -19,7 +19,7 @@
 #define CM5_FILLING_MQH
 
 #include <Trade\Trade.mqh>
-#include <ClientMT5/Protocol.mqh>
+#include <ClientMT5\Protocol.mqh>
 
 #define CM5_TRIED_FOK    1
 #define CM5_TRIED_IOC    2

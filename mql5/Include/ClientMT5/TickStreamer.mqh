@@ -17,9 +17,9 @@
 #ifndef CM5_TICK_STREAMER_MQH
 #define CM5_TICK_STREAMER_MQH
 
-#include <ClientMT5/Protocol.mqh>
-#include <ClientMT5/Clock.mqh>
-#include <ClientMT5/WebSocketClient.mqh>
+#include <ClientMT5\Protocol.mqh>
+#include <ClientMT5\Clock.mqh>
+#include <ClientMT5\WebSocketClient.mqh>
 
 #define CM5_LIVE_MAX_AGE_MS        1000
 #define CM5_BACKFILL_SPAN_MS       1000

@@ -18,7 +18,7 @@
 #ifndef CM5_TRADE_CHECKS_MQH
 #define CM5_TRADE_CHECKS_MQH
 
-#include <ClientMT5/Json.mqh>
+#include <ClientMT5\Json.mqh>
 
 //--- volume rounded down to the step; false (and why) when outside [min, max]
 bool CM5NormalizeVolume(const string sym, const double v, double &out, string &why)

@@ -7,11 +7,11 @@
 #ifndef CM5_TRADE_CONTEXT_MQH
 #define CM5_TRADE_CONTEXT_MQH
 
-#include <ClientMT5/Account.mqh>
-#include <ClientMT5/TradeTypes.mqh>
-#include <ClientMT5/CommandMemory.mqh>
-#include <ClientMT5/Filling.mqh>
-#include <ClientMT5/FillTracker.mqh>
+#include <ClientMT5\Account.mqh>
+#include <ClientMT5\TradeTypes.mqh>
+#include <ClientMT5\CommandMemory.mqh>
+#include <ClientMT5\Filling.mqh>
+#include <ClientMT5\FillTracker.mqh>
 
 class CTradeContext
   {

@@ -7,8 +7,8 @@
 #ifndef CM5_TRADE_TYPES_MQH
 #define CM5_TRADE_TYPES_MQH
 
-#include <ClientMT5/Protocol.mqh>
-#include <ClientMT5/Json.mqh>
+#include <ClientMT5\Protocol.mqh>
+#include <ClientMT5\Json.mqh>
 
 struct CM5Command
   {

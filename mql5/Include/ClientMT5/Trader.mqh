@@ -23,16 +23,16 @@
 #ifndef CM5_TRADER_MQH
 #define CM5_TRADER_MQH
 
-#include <ClientMT5/Protocol.mqh>
-#include <ClientMT5/Json.mqh>
-#include <ClientMT5/Clock.mqh>
-#include <ClientMT5/Account.mqh>
-#include <ClientMT5/TradeTypes.mqh>
-#include <ClientMT5/TradeContext.mqh>
-#include <ClientMT5/ExecuteOpen.mqh>
-#include <ClientMT5/ExecuteClose.mqh>
-#include <ClientMT5/ExecuteModify.mqh>
-#include <ClientMT5/CloseAll.mqh>
+#include <ClientMT5\Protocol.mqh>
+#include <ClientMT5\Json.mqh>
+#include <ClientMT5\Clock.mqh>
+#include <ClientMT5\Account.mqh>
+#include <ClientMT5\TradeTypes.mqh>
+#include <ClientMT5\TradeContext.mqh>
+#include <ClientMT5\ExecuteOpen.mqh>
+#include <ClientMT5\ExecuteClose.mqh>
+#include <ClientMT5\ExecuteModify.mqh>
+#include <ClientMT5\CloseAll.mqh>
 
 class CTrader
   {
