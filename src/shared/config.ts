@@ -38,7 +38,17 @@ export type WireEncoding = keyof typeof ENCODING_SUBPROTOCOLS;
 export const SPOOL_FSYNC_POLICIES = ['always', 'interval', 'never'] as const;
 export const SPOOL_OVERFLOW_POLICIES = ['pause', 'drop-oldest'] as const;
 
-const wsUrl = z.string().refine((s) => /^wss?:\/\/[^\s/]+/.test(s), {
+/** A URL the WebSocket client can dial: ws:// or wss://, a host, a port in range if one is given. */
+function isWsUrl(s: string): boolean {
+  if (!/^wss?:\/\/[^\s/]+/.test(s)) return false;
+  try {
+    return new URL(s).hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+const wsUrl = z.string().refine(isWsUrl, {
   error: 'backend.endpoints must be ws:// or wss:// URLs',
 });
 

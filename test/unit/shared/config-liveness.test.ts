@@ -28,4 +28,17 @@ describe('transport liveness settings', () => {
     expect(messageOf({ reconnectMinMs: 500, reconnectMaxMs: 100 })).toContain('transport.reconnectMaxMs must be at least transport.reconnectMinMs, got 100');
     expect(messageOf({ connectTimeoutMs: 10 })).toContain('transport.connectTimeoutMs must be an integer from 50 to 600000, got 10');
   });
+
+  test('an endpoint the WebSocket client could not dial is refused at start, not by a crashed transport', () => {
+    const bad = (url: string) => {
+      try {
+        parseConfig({ ...base, backend: { ...base.backend, endpoints: ['ws://127.0.0.1:8001/x', url] } });
+      } catch (err) {
+        return (err as Error).message;
+      }
+      return 'accepted';
+    };
+    expect(bad('ws://host:99999/x')).toContain('backend.endpoints must be ws:// or wss:// URLs, got "ws://host:99999/x"');
+    expect(bad('https://host/x')).toContain('got "https://host/x"');
+  });
 });
