@@ -68,6 +68,12 @@ export class SymbolStream {
   warm = false;
   /** The batch that last touched this symbol (the ledger records each touched symbol once). */
   touchedBatch = 0;
+  /**
+   * columnar-latest: mids of this batch's ticks whose indicators did not travel, pushed into the
+   * reference at the symbol's last tick of the batch, once it is known whether the client
+   * restarted (then they belong to the new reference).
+   */
+  readonly pendingMids: number[] = [];
 
   constructor(verifiable: boolean) {
     this.verifiable = verifiable;
@@ -271,13 +277,16 @@ export class ClientStream {
 
     if (!carried) {
       // columnar-latest: this tick's indicators did not travel, its symbol's last tick of the
-      // batch carries them; the reference takes its price all the same and is checked there.
-      if (sym.verifiable) sym.reference.push((bid + ask) / 2);
+      // batch carries them; the reference takes its price there, and is checked there.
+      sym.pendingMids.push((bid + ask) / 2);
       return;
     }
     // The shortest warm-up is EMA(12)'s: a tick without it carries no indicator at all. Absent
     // again after having been present means the client restarted with cold indicators: start the
-    // reference over at this tick (it then holds this symbol's whole history again).
+    // reference over at this tick (it then holds this symbol's whole history again). In a
+    // columnar-latest batch that is the symbol's last tick, and the batch's earlier ticks of the
+    // symbol start the new reference; a restart whose first batch already brings 12 ticks of a
+    // symbol carries warm values there and cannot be told from presence (counted as mismatches).
     const warm = indicators != null && indicators.ema_12 != null;
     if (warm) {
       sym.warm = true;
@@ -288,9 +297,12 @@ export class ClientStream {
       c.indicator_resets++;
     }
     if (!sym.verifiable) {
+      sym.pendingMids.length = 0;
       c.indicator_unverified++;
       return;
     }
+    for (let i = 0; i < sym.pendingMids.length; i++) sym.reference.push(sym.pendingMids[i]);
+    sym.pendingMids.length = 0;
     const mid = (bid + ask) / 2;
     sym.reference.push(mid);
     this.checker.check(indicators, sym.reference.values, mid, this.clientId, symbol, seq);

@@ -12,6 +12,11 @@ import { ReferenceIndicators } from '../../../src/backend/reference-indicators.j
 import { startBackend, type BackendHandle, type BackendOptions } from '../../../src/backend/reference-backend.js';
 import { encodeError, type Envelope } from '../../../src/backend/wire.js';
 import { signJwt } from '../../../src/shared/jwt.js';
+import { ENCODING_SUBPROTOCOLS } from '../../../src/shared/config.js';
+import { OUTPUT_RING_LAYOUT } from '../../../src/shared/ring-layout.js';
+import { SpscRing } from '../../../src/shared/ring.js';
+import { ColumnarEncoder } from '../../../src/workers/columnar-encoder.js';
+import { publish, RealisticTicks, symbolTables } from '../workers/ring-ticks.js';
 import { encodeBatch, TickSource, type TickProps } from './stream-builder.js';
 import { TestClient } from './ws-client.js';
 
@@ -180,6 +185,31 @@ describe('reference backend: indicators across a client restart', () => {
     // The client restarts (cold indicators, sequences go on) and lands on the other endpoint.
     await send(await connect(second), 2, restarted(source.next(30)));
     expect(second.stats()).toMatchObject({ indicator_resets: 1, indicator_checked: 30, indicator_unverified: 0, indicator_mismatches: 0, gaps: 0 });
+  });
+
+  test('columnar-latest: a restart seen at a symbol\'s last tick of a batch starts the reference from its first tick there', async () => {
+    const b = await backend({ encodings: ['columnar-latest', 'row'] });
+    const c = await TestClient.connect(b.url, TOKEN, undefined, [ENCODING_SUBPROTOCOLS['columnar-latest']]);
+    clients.push(c);
+    const ticks = new RealisticTicks(2, 31);
+    const tables = symbolTables(ticks.profiles.map((p) => p.name), ticks.profiles.map((p) => p.point));
+    const ring = SpscRing.create(4096, OUTPUT_RING_LAYOUT);
+    const encoder = new ColumnarEncoder(1024, tables.names, '', tables.table, 'latest');
+    const batch = (seq: number, count: number) => {
+      publish(ring, ticks.next(count));
+      encoder.takeFrom(ring, count);
+      return encoder.seal(seq);
+    };
+    c.send(batch(1, 200)); // 100 ticks a symbol: warm
+    await c.next();
+    // The client restarts: indicators cold, sequences go on; 5 ticks a symbol, so each symbol's
+    // last tick of the batch carries no indicator.
+    (ticks as unknown as { indicators: ReferenceIndicators[] }).indicators = ticks.profiles.map(() => new ReferenceIndicators());
+    c.send(batch(2, 10));
+    await c.next();
+    c.send(batch(3, 200));
+    await c.next();
+    expect(b.stats()).toMatchObject({ indicator_resets: 2, indicator_mismatches: 0, gaps: 0, ticks_received: 410 });
   });
 
   test('a backend that joined mid-way can verify a symbol again from its restart', async () => {
