@@ -30,6 +30,7 @@
  */
 import { closeSync, fstatSync, fsyncSync, openSync, readSync, writeSync } from 'node:fs';
 import { crc32c } from '../shared/crc32c.js';
+import { ClientMt5Error } from '../shared/errors.js';
 
 export type LedgerFsync = 'always' | 'never';
 export const LEDGER_FSYNC_POLICIES: readonly LedgerFsync[] = ['always', 'never'];
@@ -90,7 +91,11 @@ export class Ledger {
   private size = 0;
 
   constructor(readonly path: string, readonly fsync: LedgerFsync = 'always') {
-    this.fd = openSync(path, 'a+', 0o600);
+    try {
+      this.fd = openSync(path, 'a+', 0o600);
+    } catch (err) {
+      throw new ClientMt5Error('BACKEND_LEDGER', `the ledger file ${path} cannot be opened: ${(err as Error).message}`, { cause: err });
+    }
     this.catchUp();
   }
 
@@ -102,6 +107,8 @@ export class Ledger {
   /** Reads what was appended since the last call (by any backend); cheap when nothing was. */
   catchUp(): void {
     const size = fstatSync(this.fd).size;
+    // Truncated under us (someone started the store over): read it again from the start.
+    if (size < this.readOffset) this.readOffset = 0;
     this.size = size;
     while (this.readOffset + HEADER_BYTES <= size) {
       const available = size - this.readOffset;

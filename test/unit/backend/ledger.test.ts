@@ -78,4 +78,9 @@ describe('backend ledger', () => {
     l.close();
     truncateSync(path, 0);
   });
+
+  test('a ledger that cannot be opened is refused with BACKEND_LEDGER naming the file', () => {
+    const path = join(tmpdir(), 'no-such-dir-client-mt5', 'ledger.bin');
+    expect(() => new Ledger(path)).toThrow(expect.objectContaining({ code: 'BACKEND_LEDGER', message: expect.stringContaining(path) }));
+  });
 });
