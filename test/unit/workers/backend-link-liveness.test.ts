@@ -120,6 +120,18 @@ describe('BackendLink: liveness, failover, fail-back', () => {
     expect(seen.opens[1].info.downtimeMs).toBeGreaterThan(0);
   });
 
+  test('a thread that was busy does not count its own stall as the backend\'s silence', async () => {
+    const s = await server();
+    const { seen } = link([s.url]);
+    await until(() => seen.opens.length === 1 && s.pings >= 2, 'the link, answering');
+    // This thread (the transport's, in real life) is busy for 4 link timeouts: nothing is read.
+    const busyUntil = performance.now() + 600;
+    while (performance.now() < busyUntil) { /* busy */ }
+    const pingsAfterStall = s.pings;
+    await until(() => s.pings >= pingsAfterStall + 3, 'a few heartbeats after the stall');
+    expect(seen.closes).toEqual([]);
+  });
+
   test('a closed backend: the next endpoint at once; the same one again when it is the only one', async () => {
     const primary = await server();
     const backup = await server();
