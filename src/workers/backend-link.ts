@@ -74,8 +74,6 @@ export interface BackendLinkEvents {
   onEncodingRefused?(endpointIndex: number, reason: string): void;
   /** The Envelope{Heartbeat} to send now; without it only WebSocket pings go out. */
   heartbeatFrame?(): Uint8Array;
-  /** The fail-back probe of the primary opened, or failed (with the reason). For logs and tests. */
-  onProbe?(state: 'open' | 'failed', reason?: string): void;
 }
 
 /** The subprotocols offered for each setting, most preferred first. */
@@ -345,9 +343,8 @@ export class BackendLink {
       conn.opened = true;
       conn.openedAt = performance.now();
       conn.lastHeardAt = conn.openedAt;
-      this.events.onProbe?.('open');
     });
-    conn.ws.on('close', (code) => {
+    conn.ws.on('close', () => {
       if (this.probe !== conn) return;
       this.probe = null;
       if (this.stopped || !this.isOpen || this.endpointIndex === 0) return;
@@ -356,7 +353,6 @@ export class BackendLink {
         this.scheduleProbe(0);
         return;
       }
-      this.events.onProbe?.('failed', conn.reason || `closed with code ${code}`);
       this.scheduleProbe(backoffDelayMs(this.probeAttempt++, this.options.reconnectMinMs, this.options.reconnectMaxMs)
         + this.options.reconnectMinMs);
     });
@@ -395,7 +391,7 @@ export class BackendLink {
         probe?.ws.terminate();
         old.reason = 'fail-back aborted: the primary closed during the switch';
         this.lost(old, 1000);
-        this.endpointIndex = 0;
+        this.endpointIndex = old.index; // the backup was fine: back to it
         this.scheduleReconnect();
         return;
       }
