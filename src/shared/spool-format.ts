@@ -3,8 +3,13 @@
  * src/workers/spool/) and main (which reads the resume cursors at start-up, before the EA link
  * listens). Reading only: nothing here writes, so main never pulls in worker code.
  *
- *   <dir>/seg-<first batch sequence, 16 digits>.spool   append-only segments, in sequence order
- *   <dir>/checkpoint.json                               what deleted segments held (see below)
+ *   <dir>/seg-<16 digits>.spool   append-only segments, in sequence order (the digits are the first
+ *                                 batch sequence the file was created for; a wholly acked segment
+ *                                 may be cut back to its header and written on, see below, so
+ *                                 only the records say which batches it holds)
+ *   <dir>/checkpoint.bin          what deleted segments held: two slots overwritten in place (below)
+ *   <dir>/checkpoint.json         the previous version's checkpoint: still read, replaced by
+ *                                 checkpoint.bin on the first write
  *
  * A segment is a 16-byte header (magic "CMT5SPL1", u32 version, u32 0) and then records, each:
  *
@@ -27,10 +32,46 @@
  * The cursors of a record are, per symbol touched by the batch, the resume cursor just after the
  * batch's last tick of that symbol and that tick's per-symbol sequence_number. The durable cursor
  * table is the checkpoint's, then every record's in sequence order (later ones win).
+ *
+ * The checkpoint (checkpoint.bin) is written without needing a single new block of disk, so that
+ * a disk the spool filled itself can always be freed once the backend acks: it is allocated whole
+ * when created (written out, zeros included — not a sparse file — as a temporary file, fsynced and
+ * renamed into place) and from then on only overwritten in place, alternately in one of two slots:
+ *
+ *   offset  size  field (little-endian)
+ *        0     8  magic "CMT5CKP2"
+ *        8     4  u32 version (2)
+ *       12     4  u32 slot size S (a multiple of 4096)
+ *     4096     S  slot 0
+ *   4096+S     S  slot 1
+ *
+ *   slot 0     4  u32 body length L (0: never written; L ≤ S - 8)
+ *        4     4  u32 CRC-32C of the body
+ *   body 0     8  f64 generation (1, 2, 3, …; generation g is written to slot g mod 2)
+ *        8     8  f64 acked_through
+ *       16     8  f64 last_sequence
+ *       24     8  f64 folded_through
+ *       32     4  u32 cursor count C
+ *       36     4  u32 0
+ *       40        C × { u8 name length n, n bytes UTF-8 name, f64 time_msc, f64 count_at_msc,
+ *                       f64 tick sequence_number }   (as in a record)
+ *
+ * The reader takes the valid slot (length in range, CRC matching, generation of the slot's parity)
+ * with the highest generation. A write tears at most the slot being written, which held the older
+ * generation: the other slot, one generation behind the torn write, is then read, and the next
+ * write goes into the torn slot again. Both slots invalid is damage, an error; one invalid and the
+ * other never written is a torn first write. With no valid slot the checkpoint is the previous
+ * version's checkpoint.json if there is one, else empty. S is {@link CHECKPOINT_SLOT_BYTES}: room for the
+ * cursors of MAX_SYMBOLS symbols with names of the longest length allowed (31 bytes) — the
+ * cursors of every symbol in use fit. A table that outgrows it (symbols change from run to run
+ * and the checkpoint keeps every symbol's cursor) is written to a new, larger file made the same
+ * way, which needs space once. On a copy-on-write filesystem (btrfs, ZFS) an overwrite
+ * allocates too; there a full disk frees itself only through segments a later one covers.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32c } from './crc32c.js';
+import { MAX_SYMBOLS, SYMBOL_NAME_BYTES } from './lanes.js';
 
 export const SEGMENT_MAGIC = 'CMT5SPL1';
 export const SEGMENT_VERSION = 1;
@@ -41,7 +82,36 @@ export const RECORD_FIXED_BYTES = 24;
 export const CURSOR_ENTRY_BYTES = 1 + 3 * 8;
 /** No batch comes near this (65,536 ticks of ~220 bytes); a longer length is corruption. */
 export const MAX_RECORD_BYTES = 64 * 1024 * 1024;
-export const CHECKPOINT_FILE = 'checkpoint.json';
+/** The previous version's checkpoint (JSON, replaced by a temporary file and a rename). */
+export const LEGACY_CHECKPOINT_FILE = 'checkpoint.json';
+export const CHECKPOINT_FILE = 'checkpoint.bin';
+export const CHECKPOINT_MAGIC = 'CMT5CKP2';
+export const CHECKPOINT_VERSION = 2;
+/** Offset of slot 0: the header is alone in the first 4 KiB, each slot starts a page. */
+export const CHECKPOINT_HEADER_BYTES = 4096;
+export const CHECKPOINT_SLOT_PREFIX_BYTES = 8;
+export const CHECKPOINT_FIXED_BYTES = 40;
+/** A cursor of the longest symbol name there can be (lanes.ts: SYMBOL_NAME_BYTES - 1 = 31 bytes). */
+const MAX_CURSOR_BYTES = CURSOR_ENTRY_BYTES + SYMBOL_NAME_BYTES - 1;
+/**
+ * The largest slot content for MAX_SYMBOLS (256) symbols: 8 + 40 + 256 × (25 + 31) = 14,384
+ * bytes, rounded up to whole pages: 16 KiB (room for 291 such cursors, ~500 of 8-byte names).
+ */
+export const CHECKPOINT_SLOT_BYTES = roundUpToPage(CHECKPOINT_SLOT_PREFIX_BYTES + CHECKPOINT_FIXED_BYTES + MAX_SYMBOLS * MAX_CURSOR_BYTES);
+
+export function roundUpToPage(n: number): number {
+  return Math.ceil(n / 4096) * 4096;
+}
+
+/** Bytes of a checkpoint file with slots of `slotBytes`. */
+export function checkpointFileBytes(slotBytes: number): number {
+  return CHECKPOINT_HEADER_BYTES + 2 * slotBytes;
+}
+
+/** File offset of slot `slot` (0 or 1). */
+export function checkpointSlotOffset(slotBytes: number, slot: number): number {
+  return CHECKPOINT_HEADER_BYTES + slot * slotBytes;
+}
 const SEGMENT_NAME = /^seg-(\d{16})\.spool$/;
 
 /** Where the EA continues a symbol (server clock) and the last per-symbol sequence_number sent. */
@@ -75,7 +145,8 @@ export interface ScannedSegment {
 }
 
 export interface SpoolCheckpoint {
-  version: 1;
+  /** The format it was read from: 1 (checkpoint.json, the previous version's) or 2 (checkpoint.bin). */
+  version: number;
   /** Every batch up to this one is held by the backend. */
   ackedThrough: number;
   /** The highest batch_sequence ever written: the next run continues after it. */
@@ -96,6 +167,17 @@ export interface SpoolState {
   /** The durable cursor table: checkpoint, then records in sequence order. */
   cursors: Map<string, SpoolCursor>;
   lastSequence: number;
+  /** How the checkpoint was found (the writer continues from it). */
+  checkpointFile: CheckpointFileState;
+}
+
+export interface CheckpointFileState {
+  /** Slot size of checkpoint.bin; 0 when there is none. */
+  slotBytes: number;
+  /** Generation of the slot read; 0 when no slot holds one (the checkpoint is the legacy one, or empty). */
+  generation: number;
+  /** checkpoint.json is there: read when no slot is valid, deleted once a slot is written. */
+  legacy: boolean;
 }
 
 export function segmentFileName(firstSequence: number): string {
@@ -103,7 +185,7 @@ export function segmentFileName(firstSequence: number): string {
 }
 
 export function emptyCheckpoint(): SpoolCheckpoint {
-  return { version: 1, ackedThrough: 0, lastSequence: 0, foldedThrough: 0, cursors: {} };
+  return { version: CHECKPOINT_VERSION, ackedThrough: 0, lastSequence: 0, foldedThrough: 0, cursors: {} };
 }
 
 /** The segment header bytes. */
@@ -168,21 +250,119 @@ export function scanSegment(file: string, bytes: Uint8Array): ScannedSegment {
   return seg;
 }
 
-/** The checkpoint of `dir`, or an empty one when there is none. A damaged one is an error. */
-export function readCheckpoint(dir: string): SpoolCheckpoint {
+/** What one slot of a checkpoint file holds: empty (never written), invalid (torn), or a checkpoint. */
+export type CheckpointSlot =
+  | { state: 'empty' }
+  | { state: 'invalid'; why: string }
+  | { state: 'valid'; generation: number; checkpoint: SpoolCheckpoint };
+
+/** Decodes the slot at `offset` (of `slotBytes`) of a checkpoint file's bytes. */
+export function decodeCheckpointSlot(bytes: Uint8Array, offset: number, slotBytes: number): CheckpointSlot {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const length = view.getUint32(offset, true);
+  if (length === 0 && view.getUint32(offset + 4, true) === 0) return { state: 'empty' };
+  if (length < CHECKPOINT_FIXED_BYTES || length > slotBytes - CHECKPOINT_SLOT_PREFIX_BYTES) {
+    return { state: 'invalid', why: `slot length ${length} is impossible` };
+  }
+  const body = offset + CHECKPOINT_SLOT_PREFIX_BYTES;
+  const end = body + length;
+  if (crc32c(bytes, body, end) !== view.getUint32(offset + 4, true)) return { state: 'invalid', why: 'CRC mismatch' };
+  const generation = view.getFloat64(body, true);
+  const c: SpoolCheckpoint = {
+    version: CHECKPOINT_VERSION,
+    ackedThrough: view.getFloat64(body + 8, true),
+    lastSequence: view.getFloat64(body + 16, true),
+    foldedThrough: view.getFloat64(body + 24, true),
+    cursors: {},
+  };
+  const count = view.getUint32(body + 32, true);
+  const decoder = new TextDecoder();
+  let q = body + CHECKPOINT_FIXED_BYTES;
+  for (let i = 0; i < count; i++) {
+    const n = q < end ? bytes[q] : 0;
+    if (q + CURSOR_ENTRY_BYTES + n > end) return { state: 'invalid', why: 'cursor table longer than the slot content' };
+    const name = decoder.decode(bytes.subarray(q + 1, q + 1 + n));
+    q += 1 + n;
+    c.cursors[name] = [view.getFloat64(q, true), view.getFloat64(q + 8, true), view.getFloat64(q + 16, true)];
+    q += 24;
+  }
+  if (!Number.isSafeInteger(generation) || generation < 1 || !Number.isSafeInteger(c.ackedThrough)
+    || !Number.isSafeInteger(c.lastSequence) || !Number.isSafeInteger(c.foldedThrough)) {
+    return { state: 'invalid', why: 'fields out of range' };
+  }
+  return { state: 'valid', generation, checkpoint: c };
+}
+
+/**
+ * The checkpoint of a checkpoint.bin's bytes: the valid slot with the highest generation, or null
+ * when neither slot was ever written (or the one written was torn). Damage is an error.
+ */
+export function decodeCheckpointFile(bytes: Uint8Array, file = CHECKPOINT_FILE): { slotBytes: number; generation: number; checkpoint: SpoolCheckpoint | null } {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (bytes.length < CHECKPOINT_HEADER_BYTES || new TextDecoder().decode(bytes.subarray(0, 8)) !== CHECKPOINT_MAGIC
+    || view.getUint32(8, true) !== CHECKPOINT_VERSION) {
+    throw new Error(`${file} is not a version ${CHECKPOINT_VERSION} spool checkpoint`);
+  }
+  const slotBytes = view.getUint32(12, true);
+  if (slotBytes < CHECKPOINT_SLOT_PREFIX_BYTES + CHECKPOINT_FIXED_BYTES || slotBytes % 4096 !== 0
+    || bytes.length < checkpointFileBytes(slotBytes)) {
+    throw new Error(`${file}: slot size ${slotBytes} does not fit a file of ${bytes.length} bytes`);
+  }
+  const slots = [0, 1].map((k): CheckpointSlot => {
+    const slot = decodeCheckpointSlot(bytes, checkpointSlotOffset(slotBytes, k), slotBytes);
+    // Generation g is always written to slot g mod 2: the next one then never overwrites the newest.
+    if (slot.state === 'valid' && slot.generation % 2 !== k) return { state: 'invalid', why: `generation ${slot.generation} in slot ${k}` };
+    return slot;
+  });
+  let best: Extract<CheckpointSlot, { state: 'valid' }> | null = null;
+  for (const s of slots) if (s.state === 'valid' && (best === null || s.generation > best.generation)) best = s;
+  if (best === null && slots.every((s) => s.state === 'invalid')) {
+    throw new Error(`${file}: both slots are damaged (${slots.map((s) => (s.state === 'invalid' ? s.why : '')).join('; ')})`);
+  }
+  return { slotBytes, generation: best?.generation ?? 0, checkpoint: best?.checkpoint ?? null };
+}
+
+/** The previous version's checkpoint.json, or null when there is none. A damaged one is an error. */
+function readLegacyCheckpoint(dir: string): SpoolCheckpoint | null {
+  const file = join(dir, LEGACY_CHECKPOINT_FILE);
   let text: string;
   try {
-    text = readFileSync(join(dir, CHECKPOINT_FILE), 'utf8');
+    text = readFileSync(file, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return emptyCheckpoint();
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw err;
   }
   const c = JSON.parse(text) as SpoolCheckpoint;
   if (c.version !== 1 || !Number.isSafeInteger(c.ackedThrough) || !Number.isSafeInteger(c.lastSequence)
-    || !Number.isSafeInteger(c.foldedThrough) || typeof c.cursors !== 'object') {
-    throw new Error(`${join(dir, CHECKPOINT_FILE)} is not a version 1 spool checkpoint`);
+    || !Number.isSafeInteger(c.foldedThrough) || typeof c.cursors !== 'object' || c.cursors === null) {
+    throw new Error(`${file} is not a version 1 spool checkpoint`);
   }
   return c;
+}
+
+/**
+ * The checkpoint of `dir` — checkpoint.bin's newest valid slot, else the previous version's
+ * checkpoint.json, else an empty one — and how it was found. A damaged one is an error.
+ */
+export function readCheckpointFile(dir: string): { checkpoint: SpoolCheckpoint; file: CheckpointFileState } {
+  const path = join(dir, CHECKPOINT_FILE);
+  let found: ReturnType<typeof decodeCheckpointFile> | null = null;
+  try {
+    found = decodeCheckpointFile(readFileSync(path), path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  const legacy = found?.checkpoint ? null : readLegacyCheckpoint(dir);
+  const hasLegacy = legacy !== null || (found?.checkpoint != null && existsSync(join(dir, LEGACY_CHECKPOINT_FILE)));
+  return {
+    checkpoint: found?.checkpoint ?? legacy ?? emptyCheckpoint(),
+    file: { slotBytes: found?.slotBytes ?? 0, generation: found?.generation ?? 0, legacy: hasLegacy },
+  };
+}
+
+/** The checkpoint of `dir`, or an empty one when there is none. A damaged one is an error. */
+export function readCheckpoint(dir: string): SpoolCheckpoint {
+  return readCheckpointFile(dir).checkpoint;
 }
 
 /** Segment file names of `dir` in sequence order ([] when the directory does not exist). */
@@ -202,7 +382,7 @@ export function listSegments(dir: string): string[] {
  * the durable cursor table. Synchronous and read-only (main calls it before the EA link listens).
  */
 export function readSpoolState(dir: string): SpoolState {
-  const checkpoint = readCheckpoint(dir);
+  const { checkpoint, file: checkpointFile } = readCheckpointFile(dir);
   const cursors = new Map<string, SpoolCursor>();
   for (const [name, [timeMsc, countAtMsc, tickSequence]] of Object.entries(checkpoint.cursors)) {
     cursors.set(name, { timeMsc, countAtMsc, tickSequence });
@@ -219,5 +399,5 @@ export function readSpoolState(dir: string): SpoolState {
       if (r.sequence > lastSequence) lastSequence = r.sequence;
     }
   }
-  return { checkpoint, segments, cursors, lastSequence };
+  return { checkpoint, segments, cursors, lastSequence, checkpointFile };
 }

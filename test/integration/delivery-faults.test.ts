@@ -9,7 +9,10 @@
  *   2. a backend that stops reading (SIGSTOP: TCP stays open, nothing answers) while the spool is
  *      small: backpressure must reach the EA as a `pause`, and everything drain after SIGCONT;
  *   3. a full disk: the spool on a 2 MiB tmpfs (the bridge runs in its own user + mount
- *      namespace to mount it) with a filler file, the backend gone so the spool grows to ENOSPC.
+ *      namespace to mount it) with a filler file, the backend gone so the spool grows to ENOSPC —
+ *      space returning as the filler is deleted, or only as the backend acks: small segments
+ *      deleted once acked, or one segment larger than the whole disk (spool.segmentBytes 8 MiB,
+ *      the default), cut back once acked.
  *
  * What a user relies on is asserted each time: every good tick the EA sent is stored by the
  * backend(s) exactly once, in order per symbol, without a gap — from the backends' own checks and,
@@ -18,7 +21,7 @@
  * asserted.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, test } from 'vitest';
@@ -287,10 +290,13 @@ describe('delivery under faults (real processes)', () => {
   }
 
   /**
-   * `freeFiller`: space returns because the filler is deleted; otherwise only because the backend
-   * acks and the spool deletes its acked segments — the disk is then full of the spool itself.
+   * `filler`: space returns because the filler is deleted; otherwise only because the backend
+   * acks and the spool frees what is acked — the disk is then full of the spool itself: of small
+   * segments (`segments`, deleted once acked) or of one segment larger than the whole disk
+   * (`one-segment`: cut back to its header once wholly acked, the checkpoint written in place).
    */
-  async function fullDisk(name: string, freeFiller: boolean): Promise<void> {
+  async function fullDisk(name: string, space: 'filler' | 'segments' | 'one-segment'): Promise<void> {
+    const freeFiller = space === 'filler';
     const ledger = join(dir, `${name}-ledger.bin`);
     const disk = join(dir, `${name}-disk`);
     mkdirSync(disk);
@@ -298,10 +304,10 @@ describe('delivery under faults (real processes)', () => {
     const port = await freePort();
     let backend = await Backend.start({ ledger, port });
     // The spool may grow far past the disk: only the disk bounds it. Small segments, so that acked
-    // ones are deleted while the disk has room.
+    // ones are deleted while the disk has room — or the default 8 MiB, four times the whole disk.
     const config = bridgeConfig(name, {
       eaPort: 0, endpoints: [backend.url], ringCapacityTicks: 8192,
-      spool: { dir: spoolDir, segmentBytes: 65536, retryMs: 100 },
+      spool: { dir: spoolDir, segmentBytes: space === 'one-segment' ? 8 << 20 : 65536, retryMs: 100 },
     });
     // Its own user and mount namespace: a 2 MiB tmpfs over `disk`, three quarters taken by a
     // filler file, then the bridge (the exec keeps the process and its IPC descriptor).
@@ -325,6 +331,8 @@ describe('delivery under faults (real processes)', () => {
     }, 40000);
     const f = full! as BridgeStats;
     expect(proc.grep('SPOOL_DISK_FULL').join('\n')).toMatch(/cannot write to .*ENOSPC/);
+    const spoolFiles = (): string[] => readdirSync(`/proc/${proc.pid}/root${spoolDir}`);
+    if (space === 'one-segment') expect(spoolFiles().filter((n) => n.endsWith('.spool'))).toHaveLength(1);
     expect(f.ingest.pauses).toBeGreaterThanOrEqual(1);
     expect(f.spool.batches).toBeGreaterThan(0);
     expect(f.spool.dropped_batches).toBe(0);
@@ -346,6 +354,15 @@ describe('delivery under faults (real processes)', () => {
     expect(proc.grep('writing again after SPOOL_DISK_FULL').length).toBeGreaterThanOrEqual(1);
     // Without the filler deleted, the space came from the spool's own acked segments.
     if (!freeFiller) expect(statSync(filler).size).toBe(1572864);
+    if (space === 'one-segment') {
+      // The one segment was cut back and written on: no second segment file, no new space needed.
+      expect(proc.grep('cut back to its header').length).toBeGreaterThanOrEqual(1);
+      expect(spoolFiles().filter((n) => n.endsWith('.spool'))).toHaveLength(1);
+      expect(spoolFiles()).toContain('checkpoint.bin');
+    }
+    // However often the disk filled and freed again during the replay, SPOOL_DISK_FULL is logged
+    // in full once per FAILURE_LOG_EVERY_MS (10 s), not every retryMs.
+    expect(proc.grep('SPOOL_DISK_FULL: cannot write').length).toBeLessThanOrEqual(3);
     const sent = await sim.stop();
     await until('every tick the EA sent to be stored', async () => (await backend.ledger()).ticks >= sent.good_sent, 30000);
     const stopped = await bridge.stop();
@@ -362,10 +379,14 @@ describe('delivery under faults (real processes)', () => {
   }
 
   test.skipIf(!canMount)('a full disk: the spool reports SPOOL_DISK_FULL, the EA is paused, the process keeps what it has; space back (filler deleted) and the backend back: every good tick once', async () => {
-    await fullDisk('full', true);
+    await fullDisk('full', 'filler');
   }, 90_000);
 
   test.skipIf(!canMount)('a disk the spool filled itself: once the backend is back and acks, the spool frees the disk by deleting acked segments — every good tick once', async () => {
-    await fullDisk('self-full', false);
+    await fullDisk('self-full', 'segments');
+  }, 90_000);
+
+  test.skipIf(!canMount)('one segment larger than the whole disk, filled by the spool itself: once the backend is back and acks, the segment is cut back and written on — every good tick once', async () => {
+    await fullDisk('self-full-one', 'one-segment');
   }, 90_000);
 });

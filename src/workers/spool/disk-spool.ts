@@ -5,8 +5,18 @@
  *
  *   seal ──► append(record) ──► active segment ──rotate at segmentBytes──► older segments
  *                │ ENOSPC: held in memory, `full`, retried every retryMs
- *   ack  ──► ackThrough ──► segments wholly acked: cursors folded into checkpoint.json, deleted
+ *   ack  ──► ackThrough ──► segments wholly acked: cursors folded into the checkpoint, deleted
+ *                      └──► the active segment wholly acked while batches wait for space:
+ *                           cursors folded into the checkpoint, cut back to its header, written on
  *   open ──► scan: torn/corrupt tail reported, counted and cut off; unacked records replayed first
+ *
+ * A full disk frees itself once the backend acks, even when the spool filled it alone with one
+ * segment: the checkpoint (checkpoint-file.ts) is allocated whole at open and only overwritten in
+ * place afterwards, so recording what a segment held never needs new space — and then the segment
+ * can go, or, the one being written, be cut back to its header and written on (no new file, no new
+ * inode). While such a disk fills and frees again during a replay, the failures and recoveries
+ * are logged once and then summed up every FAILURE_LOG_EVERY_MS, not each time (the stats count
+ * every failure).
  *
  * fsync policy (`spool.fsync`): `always` fsyncs every record before the batch goes out (survives
  * power loss; costs a disk flush per batch, which makes batches grow under load), `interval`
@@ -26,6 +36,7 @@ import {
   type SpoolCursor,
 } from '../../shared/spool-format.js';
 import type { BatchCursor, BatchStore, StoredBatch } from '../unacked-batches.js';
+import { CheckpointFile } from './checkpoint-file.js';
 import { RecordWriter } from './record.js';
 import { nodeIo, type SpoolIo } from './spool-io.js';
 
@@ -88,6 +99,8 @@ interface Entry {
 }
 
 const CHECKPOINT_EVERY_MS = 1000;
+/** Write failures and recoveries after the first are summed up at most this often. */
+export const FAILURE_LOG_EVERY_MS = 10_000;
 
 export class DiskSpool implements BatchStore {
   readonly stats: DiskSpoolStats = {
@@ -107,6 +120,7 @@ export class DiskSpool implements BatchStore {
   private pendingCount = 0;
   private readonly record = new RecordWriter();
   private readonly checkpoint: SpoolCheckpoint;
+  private readonly checkpointFile: CheckpointFile;
   private checkpointDirty = false;
   private lastCheckpointAt = 0;
   private checkpointFailing = false;
@@ -116,6 +130,16 @@ export class DiskSpool implements BatchStore {
   private readFd = -1;
   private readSegment: Segment | null = null;
   private readonly segmentBytes: number;
+  /** When a write failure (or a summary of them) was last logged. */
+  private failureLoggedAt = -Infinity;
+  /** The current failure streak's start was logged: its end is logged too. */
+  private streakLogged = false;
+  /** Failure streaks started, and ended, since the last log line about them: for the summary. */
+  private quietFailures = 0;
+  private quietRecoveries = 0;
+  private lastFailure = '';
+  /** Segments cut back to their header to make room (the only segment, wholly acked). */
+  private reused = 0;
 
   constructor(private readonly o: DiskSpoolOptions) {
     this.io = o.io ?? nodeIo;
@@ -126,6 +150,8 @@ export class DiskSpool implements BatchStore {
     try {
       this.io.mkdir(o.dir);
       state = readSpoolState(o.dir);
+      try { this.io.unlink(join(o.dir, `${CHECKPOINT_FILE}.tmp`)); } catch { /* none: a creation was not interrupted */ }
+      this.checkpointFile = new CheckpointFile(this.io, o.dir, state.checkpointFile, o.fsync !== 'never');
     } catch (err) {
       throw new ClientMt5Error('SPOOL_UNREADABLE', `spool.dir ${o.dir}: ${(err as Error).message}`, { cause: err });
     }
@@ -164,6 +190,9 @@ export class DiskSpool implements BatchStore {
     }
     this.stats.recoveredBatches = this.entries.length;
     this.stats.maxBytesSeen = this.bytes;
+    // Allocated now, while there is room (it takes 36 KiB), so that it can be written on a full
+    // disk later; this also moves a previous version's checkpoint.json into it.
+    if (!this.checkpointFile.allocated) this.writeCheckpoint();
     this.collect();
     if (this.entries.length > 0) {
       this.log('info', `spool: ${this.entries.length} unacked batch(es) from batch ${this.entries[0].sequence} to replay; next batch ${this.nextSequence}`);
@@ -253,6 +282,7 @@ export class DiskSpool implements BatchStore {
   maintain(): void {
     const now = this.now();
     if (this.pendingCount > 0 && now >= this.retryAt) this.retryPending();
+    if (this.quietFailures + this.quietRecoveries > 0 && now - this.failureLoggedAt >= FAILURE_LOG_EVERY_MS) this.logFailureSummary(now);
     if (this.unsynced && this.o.fsync === 'interval' && now - this.lastFsyncAt >= this.o.fsyncIntervalMs) this.sync();
     if (this.o.overflow === 'drop-oldest') {
       while (this.tooOld(now) && this.dropOldest()) { /* until the oldest is young enough */ }
@@ -268,6 +298,7 @@ export class DiskSpool implements BatchStore {
     for (const s of this.segments) this.closeSegment(s);
     this.closeReader();
     this.writeCheckpoint();
+    this.checkpointFile.close();
   }
 
   private log(level: 'info' | 'warn' | 'error', message: string): void {
@@ -311,7 +342,9 @@ export class DiskSpool implements BatchStore {
     if (this.o.fsync === 'always') this.sync();
     else this.unsynced = true;
     if (this.failure !== '' && this.pendingCount === 0) {
-      this.log('info', `spool: writing again after ${this.failure}; every held batch is on disk`);
+      if (this.streakLogged) this.log('info', `spool: writing again after ${this.failure}; every held batch is on disk`);
+      else this.quietRecoveries++;
+      this.streakLogged = false;
       this.failure = '';
     }
     return true;
@@ -322,12 +355,35 @@ export class DiskSpool implements BatchStore {
     const code = full ? 'SPOOL_DISK_FULL' : 'SPOOL_WRITE_FAILED';
     if (full) this.stats.diskFullErrors++;
     else this.stats.writeErrors++;
+    const now = this.now();
     if (this.failure === '') {
-      this.log('error', `spool: ${code}: cannot write to ${this.o.dir} (${err.code ?? err.message}); ` +
-        `holding ${this.pendingCount} batch(es) in memory, taking no new ticks, retrying every ${this.o.retryMs} ms`);
+      // A new streak: logged in full unless one was logged lately (a disk the spool fills again
+      // as fast as acks free it, e.g. during a replay): those are summed up by maintain().
+      if (now - this.failureLoggedAt >= FAILURE_LOG_EVERY_MS) {
+        this.log('error', `spool: ${code}: cannot write to ${this.o.dir} (${err.code ?? err.message}); ` +
+          `holding ${this.pendingCount} batch(es) in memory, taking no new ticks, retrying every ${this.o.retryMs} ms`);
+        this.failureLoggedAt = now;
+        this.streakLogged = true;
+      } else {
+        this.quietFailures++;
+      }
     }
     this.failure = code;
-    this.retryAt = this.now() + this.o.retryMs;
+    this.lastFailure = code;
+    this.retryAt = now + this.o.retryMs;
+  }
+
+  private logFailureSummary(now: number): void {
+    const state = this.failure === ''
+      ? 'writing now'
+      : `${this.failure} now, holding ${this.pendingCount} batch(es) in memory`;
+    this.log('warn', `spool: ${this.lastFailure} ${this.quietFailures} more time(s), writing again ${this.quietRecoveries} time(s), ` +
+      `in the last ${Math.round((now - this.failureLoggedAt) / 1000)} s (${this.stats.diskFullErrors + this.stats.writeErrors} ` +
+      `failed write(s) in all, ${this.reused} segment(s) cut back once acked); ${state}`);
+    this.quietFailures = 0;
+    this.quietRecoveries = 0;
+    this.failureLoggedAt = now;
+    this.streakLogged = this.failure !== ''; // so that the end of this streak is logged
   }
 
   private retryPending(): void {
@@ -391,6 +447,40 @@ export class DiskSpool implements BatchStore {
         if (this.o.fsync !== 'never') this.sync(); // the covering records are durable before this goes
       }
       this.deleteSegment(seg);
+      if (this.pendingCount > 0) this.retryAt = 0; // room for what waits
+    }
+    // The only segment, wholly acked, while batches wait for room (a disk this segment filled):
+    // cut it back to its header — once the checkpoint holds its cursors — and write on into it.
+    const last = this.segments[0];
+    if (this.pendingCount > 0 && this.segments.length === 1 && last.lastSequence <= this.ackedThrough
+      && last.fileBytes > SEGMENT_HEADER_BYTES) {
+      this.fold(last);
+      if (this.writeCheckpoint()) this.reuseSegment(last);
+    }
+  }
+
+  /**
+   * Cuts `seg` (every record acked, folded into a written checkpoint) back to its header: the next
+   * record goes right after it. The file keeps its name: a restart goes by the records, and a
+   * crash before the truncation is durable leaves records up to foldedThrough, which are ignored.
+   */
+  private reuseSegment(seg: Segment): void {
+    try {
+      if (seg.fd < 0) seg.fd = this.io.openExisting(seg.path);
+      if (this.readSegment === seg) this.closeReader();
+      this.io.truncate(seg.fd, SEGMENT_HEADER_BYTES);
+    } catch (err) {
+      this.log('warn', `spool: ${seg.path}: could not cut the acked segment back: ${(err as Error).message}`);
+      return;
+    }
+    this.stats.diskBytes -= seg.fileBytes - SEGMENT_HEADER_BYTES;
+    seg.fileBytes = SEGMENT_HEADER_BYTES;
+    seg.firstSequence = seg.lastSequence + 1;
+    seg.cursors.clear();
+    this.reused++;
+    this.retryAt = 0;
+    if (this.streakLogged) {
+      this.log('info', `spool: every batch on disk is acked: ${seg.path} cut back to its header to make room for the ${this.pendingCount} held batch(es)`);
     }
   }
 
@@ -449,7 +539,7 @@ export class DiskSpool implements BatchStore {
     c.ackedThrough = Math.max(c.ackedThrough, this.ackedThrough);
     c.lastSequence = Math.max(c.lastSequence, this.nextSequence - 1 - this.pendingCount);
     try {
-      this.io.replaceFile(this.o.dir, join(this.o.dir, CHECKPOINT_FILE), JSON.stringify(c), this.o.fsync !== 'never');
+      this.checkpointFile.write(c);
     } catch (err) {
       // Logged once per failing streak; maintain() tries again every CHECKPOINT_EVERY_MS.
       if (!this.checkpointFailing) this.log('warn', `spool: checkpoint not written: ${(err as Error).message}`);

@@ -4,7 +4,7 @@
  * write fail as a full disk does (ENOSPC) without a full disk: {@link faultyIo}.
  */
 import {
-  closeSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readSync, renameSync, unlinkSync, writeFileSync, writeSync,
+  closeSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readSync, renameSync, unlinkSync, writeSync,
 } from 'node:fs';
 
 export interface SpoolIo {
@@ -23,8 +23,21 @@ export interface SpoolIo {
   fsync(fd: number): void;
   close(fd: number): void;
   unlink(path: string): void;
-  /** Replaces `path` with `data` atomically: temporary file, fsync (if asked), rename, fsync of the directory. */
-  replaceFile(dir: string, path: string, data: string, sync: boolean): void;
+  /**
+   * Overwrites `bytes[0, length)` at `position` of a file already that long: no new space needed
+   * (on a filesystem that overwrites in place), so it works on a full disk.
+   */
+  writeAt(fd: number, bytes: Uint8Array, length: number, position: number): void;
+  /**
+   * Creates `path` holding exactly `bytes`, allocated whole (every byte written, zeros too: no
+   * sparse file), atomically: temporary file, fsync (if asked), rename, fsync of the directory.
+   */
+  writeNewFile(dir: string, path: string, bytes: Uint8Array, sync: boolean): void;
+}
+
+function writeAll(fd: number, bytes: Uint8Array, length: number, position: number): void {
+  let done = 0;
+  while (done < length) done += writeSync(fd, bytes, done, length - done, position + done);
 }
 
 export const nodeIo: SpoolIo = {
@@ -38,8 +51,10 @@ export const nodeIo: SpoolIo = {
     return openSync(path, 'r+');
   },
   append(fd, bytes, length, position) {
-    let done = 0;
-    while (done < length) done += writeSync(fd, bytes, done, length - done, position + done);
+    writeAll(fd, bytes, length, position);
+  },
+  writeAt(fd, bytes, length, position) {
+    writeAll(fd, bytes, length, position);
   },
   read(fd, into, position) {
     let done = 0;
@@ -61,13 +76,18 @@ export const nodeIo: SpoolIo = {
   unlink(path) {
     unlinkSync(path);
   },
-  replaceFile(dir, path, data, sync) {
+  writeNewFile(dir, path, bytes, sync) {
     const tmp = `${path}.tmp`;
-    writeFileSync(tmp, data);
-    if (sync) {
-      const fd = openSync(tmp, 'r+');
-      try { fsyncSync(fd); } finally { closeSync(fd); }
+    const fd = openSync(tmp, 'w');
+    try {
+      writeAll(fd, bytes, bytes.length, 0);
+      if (sync) fsyncSync(fd);
+    } catch (err) {
+      closeSync(fd);
+      try { unlinkSync(tmp); } catch { /* the write's error is the one to report */ }
+      throw err;
     }
+    closeSync(fd);
     renameSync(tmp, path);
     if (sync) {
       // The rename is durable once the directory is: fsync it (not possible on every platform).
@@ -89,10 +109,19 @@ export function ioError(code: string, syscall: string): NodeJS.ErrnoException {
 
 /**
  * `nodeIo` with writes that fail while `fault.code` is set (e.g. 'ENOSPC'), as a full disk
- * makes them: appends and file replacements throw, reads and deletes work.
+ * makes them: every write that creates a file or extends one throws — appends, new files, and
+ * an overwrite that would run past the end of its file — while overwrites within a file's
+ * length, reads, truncations and deletes work. `fault.inPlace` makes overwrites fail too (an
+ * I/O error, or a copy-on-write filesystem, where an overwrite needs new space as well).
  * `fault.partialBytes` > 0 makes a failing append write that many bytes first (a torn write).
  */
-export function faultyIo(fault: { code: string | null; partialBytes?: number }, base: SpoolIo = nodeIo): SpoolIo {
+export interface IoFault {
+  code: string | null;
+  partialBytes?: number;
+  inPlace?: boolean;
+}
+
+export function faultyIo(fault: IoFault, base: SpoolIo = nodeIo): SpoolIo {
   return {
     ...base,
     create(path) {
@@ -107,9 +136,13 @@ export function faultyIo(fault: { code: string | null; partialBytes?: number }, 
       }
       base.append(fd, bytes, length, position);
     },
-    replaceFile(dir, path, data, sync) {
-      if (fault.code) throw ioError(fault.code, 'write');
-      base.replaceFile(dir, path, data, sync);
+    writeAt(fd, bytes, length, position) {
+      if (fault.code && (fault.inPlace || position + length > fstatSync(fd).size)) throw ioError(fault.code, 'write');
+      base.writeAt(fd, bytes, length, position);
+    },
+    writeNewFile(dir, path, bytes, sync) {
+      if (fault.code) throw ioError(fault.code, 'open');
+      base.writeNewFile(dir, path, bytes, sync);
     },
   };
 }
