@@ -7,7 +7,7 @@
  *   client-mt5 ea-sim ──ws──► bench/baselines/naive-bridge.ts ──ws, JSON per tick──► json-sink
  *
  *   npm run bench:e2e [-- --json] [--save] [--quick] [--workers 1,2,4] [--step-s 4]
- *                     [--phases throughput,baseline,latency] [--profile [--profile-rate N]]
+ *                     [--phases throughput,reference,durability,baseline,latency,gc] [--profile [--profile-rate N]]
  *
  * Phases: throughput (bench/e2e/stepping.ts, with the counting sink as backend, because the
  * reference backend's per-tick indicator check tops out near 260k ticks/s), baseline (same
@@ -40,9 +40,9 @@ const { values } = parseArgs({
 const DEFAULT_WORKERS = 2; // the config schema's default
 const workersList = (values.workers ?? '1,2,4').split(',').map(Number);
 const stepS = Number(values['step-s'] ?? (args.quick ? 2 : 4));
-const phases = new Set((values.phases ?? 'throughput,reference,baseline,latency,gc').split(','));
+const phases = new Set((values.phases ?? 'throughput,reference,durability,baseline,latency,gc').split(','));
 if (values.profile) phases.add('profile');
-const budgetMs = Number(values['budget-s'] ?? (args.quick ? 240 : 540)) * 1000;
+const budgetMs = Number(values['budget-s'] ?? (args.quick ? 240 : 660)) * 1000;
 const started = performance.now();
 const deadline = started + budgetMs;
 const LATENCY_RATES = [1000, 10000, 100000];
@@ -82,6 +82,16 @@ let reference: SteppingResult | null = null;
 if (phases.has('reference')) {
   reference = await findMaxRate({ ...base, backend: 'reference', subject: 'bridge', workers: DEFAULT_WORKERS, durationS: stepS },
     { ladder: args.quick ? [200000] : [100000, 200000, 400000], bisections: args.quick ? 0 : 1, confirm: false, deadline, onRun });
+}
+// The cost of durability: the default worker count with the spool off, and with an fsync per
+// batch (the default is an fsync every 200 ms, as measured above).
+const durability: Record<string, SteppingResult> = {};
+if (phases.has('durability')) {
+  const variants: Array<[string, Record<string, unknown>]> = [['spool_off', { enabled: false }], ['fsync_always', { fsync: 'always' }]];
+  for (const [name, spool] of variants) {
+    durability[name] = await findMaxRate({ ...base, bridgeConfig: { ...bridgeConfig, spool }, subject: 'bridge', workers: DEFAULT_WORKERS, durationS: stepS },
+      { ladder: args.quick ? [200000] : [400000, 800000, 1200000], bisections: args.quick ? 0 : 1, confirm: false, deadline, onRun });
+  }
 }
 let baseline: SteppingResult | null = null;
 if (phases.has('baseline')) {
@@ -176,6 +186,11 @@ const result = {
   max_ticks_per_s: maxByWorkers,
   max_ticks_per_s_best: best,
   max_ticks_per_s_reference_backend: reference ? { workers: DEFAULT_WORKERS, max: reference.max_ticks_per_s, limit: reference.limit } : null,
+  durability_max_ticks_per_s: Object.keys(durability).length === 0 ? null : {
+    workers: DEFAULT_WORKERS,
+    spool_fsync_interval: maxByWorkers[String(DEFAULT_WORKERS)] ?? null,
+    ...Object.fromEntries(Object.entries(durability).map(([k, v]) => [k, v.max_ticks_per_s])),
+  },
   limit_by_workers: Object.fromEntries(Object.entries(stepping).map(([w, s]) => [w, s.limit])),
   latency_ms: latencyOf(DEFAULT_WORKERS, 'sink'),
   latency_ms_by_workers: Object.fromEntries(workersList.map((w) => [String(w), latencyOf(w, 'sink')])),

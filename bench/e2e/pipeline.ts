@@ -92,9 +92,9 @@ async function runInto(spec: RunSpec, r: RunResult, procs: Proc[], dir: string):
     const configFile = join(dir, 'client-mt5.json');
     const jwt = signJwt({ sub: `bench-${randomBytes(4).toString('hex')}`, exp: Math.floor(Date.now() / 1000) + 3600 }, secret);
     writeFileSync(configFile, JSON.stringify({
-      // A spool of its own per run: a run must not replay or continue an earlier run's batches.
-      spool: { dir: join(dir, 'spool') },
       ...spec.bridgeConfig,
+      // A spool of its own per run: a run must not replay or continue an earlier run's batches.
+      spool: { ...(spec.bridgeConfig?.spool as Record<string, unknown> | undefined), dir: join(dir, 'spool') },
       workers: spec.workers,
       eaLink: { host: '127.0.0.1', port: eaPort, token },
       backend: { endpoints: [url], jwt },

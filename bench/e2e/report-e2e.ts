@@ -53,6 +53,12 @@ export function e2eSection(e: Json): string[] {
       `indicator in TypeScript), ${String(ref.workers)} workers: **${fmt(ref.max as number)} ticks/s**` +
       `${ref.limit ? `; the next step up: ${String(ref.limit)}` : ''}.`, '');
   }
+  const d = e.durability_max_ticks_per_s as Json | null;
+  if (d) {
+    out.push(`The cost of durability, ${String(d.workers)} workers, highest zero-loss rate: spool off ` +
+      `**${fmt(d.spool_off as number)}**, spool with an fsync every 200 ms (the default) **${fmt(d.spool_fsync_interval as number)}**, ` +
+      `spool with an fsync per batch **${fmt(d.fsync_always as number)}** ticks/s.`, '');
+  }
   const b = e.baseline_at_max as Json | null;
   out.push(`Naive baseline: **${fmt(e.baseline_max_ticks_per_s as number)} ticks/s**` +
     (b ? ` (its process ${fmt(b.cpu_pct as number)} % CPU, ${fmt(b.rss_mb_peak as number)} MB; latency ${latText(b.latency_ms as Lat)})` : '') +
