@@ -24,11 +24,13 @@ import { ClientMt5Error, fromWire, type WireError } from '../shared/errors.js';
 import { createLaneStats, createSymbolNames, createSymbolTable, createTransportStats } from '../shared/lanes.js';
 import { describeLinkEvent, type FailoverEvent, type LinkEvent } from '../shared/link-events.js';
 import { INPUT_RING_LAYOUT, OUTPUT_RING_LAYOUT } from '../shared/ring-layout.js';
+import type { ResumeCursor } from '../shared/protocol.js';
 import { Doorbell, SpscRing } from '../shared/ring.js';
 import { collectStats, type BridgeStats } from './bridge-stats.js';
 import { EaLink } from './ea-link.js';
 import { Ingest } from './ingest.js';
 import type { Logger } from './log.js';
+import { openRunMarker, type RunMarker } from './run-marker.js';
 import { SymbolRegistry } from './symbol-registry.js';
 import { readSpoolState, type SpoolCursor } from '../shared/spool-format.js';
 import { workerFile } from './worker-paths.js';
@@ -65,6 +67,7 @@ export class Bridge {
   readonly eaLink: EaLink;
   linkState = { open: false, endpoint: '', lastError: '' };
   private readonly doorbell = new Doorbell();
+  private readonly runMarker: RunMarker | null;
   private readonly computeWorkers: Worker[] = [];
   private transport: Worker | null = null;
   private stopping = false;
@@ -89,6 +92,7 @@ export class Bridge {
     // cursors"), read before the EA link listens so that the first welcome carries it.
     const durable = config.spool.enabled ? readDurableCursors(config.spool.dir, log) : new Map<string, SpoolCursor>();
     this.registry = new SymbolRegistry(config, symbolTable, symbolNames, durable);
+    this.runMarker = config.spool.enabled ? openRunMarker(config.spool.dir, log) : null;
     this.registry.onDefine = (entry, d) => {
       if (d !== undefined) this.ingest.seedCursor(entry.id, { time_msc: d.timeMsc, count_at_msc: d.countAtMsc });
     };
@@ -103,7 +107,7 @@ export class Bridge {
     this.eaLink = new EaLink({
       ...config.eaLink,
       registry: this.registry,
-      cursorOf: (id) => this.ingest.cursorOf(id),
+      cursorOf: (id, serverOffsetMs) => this.resumeCursor(id, serverOffsetMs),
       onSession: (info) => this.commands.onEaSession(info === null ? null : eaTradingSession(info, this.registry)),
       onTrading: (message) => this.commands.onEaMessage(message),
       log: (level, message) => log(level, message),
@@ -163,6 +167,23 @@ export class Bridge {
     const ok = await within(drained, Math.max(0, deadline - performance.now()));
     if (!ok) this.log('warn', `drain timed out after ${timeoutMs} ms with ${this.transportStats[5]} unacked batch(es)`);
     return ok;
+  }
+
+  /**
+   * The cursor a welcome gives for a symbol: what this run took in, else what the spool holds
+   * durably (seeded at start), else — after a run that died — the floor of run-marker.ts, so that
+   * the EA re-sends what that run held of the symbol only in memory.
+   */
+  private resumeCursor(id: number, serverOffsetMs: number): ResumeCursor {
+    const cursor = this.ingest.cursorOf(id);
+    const floor = this.runMarker?.floorUtcMs ?? 0;
+    if (cursor.time_msc !== 0 || floor === 0) return cursor;
+    return { time_msc: floor + serverOffsetMs, count_at_msc: 0 };
+  }
+
+  /** After a drain that left nothing unacked: the next run starts symbols new to it live. */
+  markCleanStop(): void {
+    this.runMarker?.markCleanStop();
   }
 
   /** Ends workers and sockets. Call drain() first for a graceful stop. */

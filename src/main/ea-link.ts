@@ -34,8 +34,8 @@ export interface EaLinkOptions {
   path: string;
   token: string;
   registry: SymbolRegistry;
-  /** Resume cursor (on the EA's server clock) for a symbol id. */
-  cursorOf(id: number): ResumeCursor;
+  /** Resume cursor (on the EA's server clock, `serverOffsetMs` ahead of UTC) for a symbol id. */
+  cursorOf(id: number, serverOffsetMs: number): ResumeCursor;
   onSession?(info: EaSessionInfo | null): void;
   /** The trading half (docs/protocol.md section 1): `execution`, `account`, `positions`, `deals` of the current session. */
   onTrading?(message: EaTradingMessage): void;
@@ -188,7 +188,7 @@ export class EaLink {
       protocol: PROTOCOL_VERSION,
       session_id: String(session.id),
       max_ticks_per_frame: MAX_TICKS_PER_FRAME,
-      symbols: entries.map((e) => ({ name: e.name, id: e.id, cursor: o.cursorOf(e.id) })),
+      symbols: entries.map((e) => ({ name: e.name, id: e.id, cursor: o.cursorOf(e.id, session.offsetMs) })),
     } satisfies BridgeToEaMessage), false);
     o.log('info', `EA session ${session.id}: account ${hello.account.login}@${hello.account.server}, ` +
       `${entries.length} symbols, server clock UTC${hello.server_time_offset_s >= 0 ? '+' : ''}${hello.server_time_offset_s / 3600}h`);

@@ -32,6 +32,7 @@ export async function runStart(options: { file?: string; overrides: Record<strin
   await runWithStatus(() => bridge.stats(), config.statusIntervalMs, { stopWhen: () => fatal || stopRequested });
   log('info', 'stopping: draining rings and waiting for the backend to ack');
   const drained = await bridge.drain(options.drainTimeoutMs ?? 10000);
+  if (drained && !fatal) bridge.markCleanStop();
   const final = bridge.stats();
   await bridge.stop();
   log(drained ? 'info' : 'warn', `stopped: ${final.ticks_accepted} ticks accepted, ${final.transport.ticks_acked} acked, ` +
