@@ -7,7 +7,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 
 /** /proc/<pid>/stat times are in clock ticks; USER_HZ is 100 on Linux (getconf CLK_TCK). */
 const CLOCK_TICKS_PER_S = 100;
@@ -203,18 +203,6 @@ export function cpuPercent(a: ProcSample | null, b: ProcSample | null): number {
   return (100 * (b.cpuMs - a.cpuMs)) / (b.at - a.at);
 }
 
-/** A TCP port free on 127.0.0.1 right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 /** Resolves with performance.now() when 127.0.0.1:`port` first accepts a TCP connection. */
 export async function waitAccepting(port: number, timeoutMs: number, everyMs = 2): Promise<number> {
   const deadline = performance.now() + timeoutMs;
@@ -280,3 +268,5 @@ export async function waitQuiet(maxWaitMs: number): Promise<{ busyPct: number; w
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+export { freePort } from '../../src/shared/free-port.js';

@@ -19,8 +19,8 @@
  * carries over between them too: each records every batch there before acking it and reads what
  * the others recorded before judging a batch (ledger.ts).
  */
-import { createServer, type AddressInfo } from 'node:net';
 import type { WireEncoding } from '../shared/config.js';
+import { freePort } from '../shared/free-port.js';
 import { ClientMt5Error } from '../shared/errors.js';
 import { verifyJwt } from '../shared/jwt.js';
 import { warmUpBackend } from './warm-up.js';
@@ -442,18 +442,6 @@ function bearerToken(header: string): string {
   const match = /^Bearer +(\S+)\s*$/i.exec(header);
   if (match === null) throw new ClientMt5Error('BACKEND_AUTH', 'the Authorization header must be "Bearer <jwt>"');
   return match[1];
-}
-
-/** A port the OS considers free on `host` right now. */
-function freePort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, host, () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 /** A host usable in a URL: wildcard addresses become loopback, IPv6 gets brackets. */

@@ -20,9 +20,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../shared/free-port.js';
 import { signJwt } from '../shared/jwt.js';
 import type { BridgeStats } from './bridge-stats.js';
 import { Child } from './child.js';
@@ -171,19 +171,6 @@ function printSummary(s: ChaosSummary): void {
     s.checks_failed.length === 0 ? '  all checks passed' : `  CHECKS FAILED: ${s.checks_failed.join('; ')}`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
-}
-
-/** A port free on 127.0.0.1 now (the processes that will use it must be able to bind it again later). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Fail back well before the bridge is killed (0.35 D after the primary returns), at most 2 s. */

@@ -28,19 +28,14 @@ export interface BackendCommandStats {
   violation_examples: unknown[];
 }
 
-export interface DemoCommands {
-  issued: number;
-  filled: number;
-  partially_filled: number;
-  rejected: number;
-  expired: number;
-  unknown: number;
-  /** UNKNOWN outcomes corrected after the bridge reconciled them with the EA (counted in their final state). */
-  reconciled: number;
-  /** Issued and still without a final report when the demo ended (should be 0). */
-  in_flight: number;
-  rejected_by_reason: Record<string, number>;
-}
+/**
+ * The summary's `commands`: the backend's counters without its retcode table and examples.
+ * `reconciled`: UNKNOWN outcomes corrected after the bridge reconciled them with the EA (counted in
+ * their final state); `in_flight`: issued and still without a final report when the demo ended
+ * (should be 0).
+ */
+export type DemoCommands = Pick<BackendCommandStats,
+  'issued' | 'filled' | 'partially_filled' | 'rejected' | 'expired' | 'unknown' | 'reconciled' | 'in_flight' | 'rejected_by_reason'>;
 
 const EMPTY: BackendCommandStats = {
   issued: 0, filled: 0, partially_filled: 0, rejected: 0, expired: 0, unknown: 0, reconciled: 0, in_flight: 0,

@@ -52,9 +52,8 @@ export async function main(argv: string[]): Promise<number> {
           chaos: { type: 'boolean', default: false },
         },
       });
-      const { runDemo } = await import('./demo.js');
-      const { runChaosDemo } = await import('./chaos.js');
-      return (values.chaos ? runChaosDemo : runDemo)({
+      const run = values.chaos ? (await import('./chaos.js')).runChaosDemo : (await import('./demo.js')).runDemo;
+      return run({
         durationS: values.duration === undefined ? undefined : num('duration', values.duration, 0),
         json: values.json ?? false,
         rate: num('rate', values.rate, 2000),

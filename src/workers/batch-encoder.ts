@@ -17,13 +17,13 @@
  *                     14 indicators | 15 received_at_ms | 16 quality
  */
 import { varintSize } from './proto-varint.js';
-import { MAX_SYMBOLS, readSymbolName } from '../shared/lanes.js';
+import { readSymbolName } from '../shared/lanes.js';
 import {
   INDICATOR_COUNT, OUT_F64_ASK, OUT_F64_BID, OUT_F64_IND0, OUT_F64_LAST, OUT_F64_RECV_MS, OUT_F64_SEQ,
   OUT_F64_TIME_MSC, OUT_F64_VOLUME, OUT_F64_VOLUME_REAL, OUT_I32_FLAGS, OUT_I32_QUALITY, OUT_I32_SYMBOL,
-  OUTPUT_RING_LAYOUT,
 } from '../shared/ring-layout.js';
-import { SpscRing } from '../shared/ring.js';
+import type { SpscRing } from '../shared/ring.js';
+import { WARM_UP_ID, WARM_UP_NAME, warmUpEncoder } from './encoder-warm-up.js';
 
 /** Proto field names of the indicators, in INDICATOR_NAMES order. */
 export const INDICATOR_PROTO_FIELDS = [
@@ -39,8 +39,6 @@ const INDICATOR_BY_FIELD = INDICATOR_FIELD_NUMBERS.map((_, f) => INDICATOR_FIELD
 const SOURCE = new TextEncoder().encode('MT5');
 /** Room kept before the ticks for the envelope and market_data headers (written last). */
 const HEAD_ROOM = 16;
-/** Symbol id of warmUp's made-up symbol (real ids are 0..MAX_SYMBOLS-1). */
-const WARM_UP_ID = MAX_SYMBOLS;
 /** Largest encoding of one tick without its strings: 13 tags+doubles, 4 varints, nested header. */
 const TICK_FIXED_MAX = 320;
 
@@ -152,30 +150,8 @@ export class BatchEncoder {
    * milliseconds). Leaves the batch empty.
    */
   warmUp(rounds: number): void {
-    this.names[WARM_UP_ID] = new TextEncoder().encode('WARMUP');
-    let capacity = 2;
-    while (capacity < this.capacity) capacity *= 2;
-    const ring = SpscRing.create(capacity, OUTPUT_RING_LAYOUT);
-    for (let r = 0; r < rounds; r++) {
-      for (let i = 0; i < this.capacity; i++) {
-        const slot = (ring.cursor + i) & ring.mask;
-        ring.i32[OUT_I32_SYMBOL][slot] = WARM_UP_ID;
-        ring.i32[OUT_I32_FLAGS][slot] = 6;
-        ring.i32[OUT_I32_QUALITY][slot] = 90;
-        ring.f64[OUT_F64_TIME_MSC][slot] = 1_700_000_000_000 + i;
-        ring.f64[OUT_F64_BID][slot] = 1 + i * 1e-5;
-        ring.f64[OUT_F64_ASK][slot] = 1.0001 + i * 1e-5;
-        ring.f64[OUT_F64_LAST][slot] = 0;
-        ring.f64[OUT_F64_VOLUME][slot] = i;
-        ring.f64[OUT_F64_VOLUME_REAL][slot] = 0;
-        ring.f64[OUT_F64_RECV_MS][slot] = 1_700_000_000_000.5 + i;
-        ring.f64[OUT_F64_SEQ][slot] = i + 1;
-        for (let k = 0; k < INDICATOR_COUNT; k++) ring.f64[OUT_F64_IND0 + k][slot] = i < 50 ? Number.NaN : 1 + i * 1e-7;
-      }
-      ring.publish(this.capacity);
-      this.takeFrom(ring, this.capacity);
-      this.seal(0);
-    }
+    this.names[WARM_UP_ID] = WARM_UP_NAME;
+    warmUpEncoder(this, rounds);
   }
 
   /**

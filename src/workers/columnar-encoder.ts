@@ -27,11 +27,10 @@
  */
 import { MAX_SYMBOLS, readSymbolName, SYM_FIELDS, SYM_POINT } from '../shared/lanes.js';
 import {
-  INDICATOR_COUNT, OUT_F64_ASK, OUT_F64_BID, OUT_F64_IND0, OUT_F64_LAST, OUT_F64_RECV_MS, OUT_F64_SEQ,
-  OUT_F64_TIME_MSC, OUT_F64_VOLUME, OUT_F64_VOLUME_REAL, OUT_I32_FLAGS, OUT_I32_QUALITY, OUT_I32_SYMBOL,
-  OUTPUT_RING_LAYOUT,
+  INDICATOR_COUNT, OUT_F64_ASK, OUT_F64_BID, OUT_F64_IND0, OUT_F64_LAST, OUT_F64_RECV_MS, OUT_F64_VOLUME_REAL,
+  OUT_I32_SYMBOL,
 } from '../shared/ring-layout.js';
-import { SpscRing } from '../shared/ring.js';
+import type { SpscRing } from '../shared/ring.js';
 import { INDICATOR_FIELD_NUMBERS } from './batch-encoder.js';
 import { ColumnWriter } from './column-writer.js';
 import {
@@ -39,6 +38,7 @@ import {
   COL_SYMBOL_INDEX, COL_TIME, COL_VOLUME, TickColumnPass,
 } from './tick-columns.js';
 import { TickSegments } from './tick-segments.js';
+import { WARM_UP_ID, WARM_UP_NAME, WARM_UP_PRICE_SCALE, warmUpEncoder } from './encoder-warm-up.js';
 
 /**
  * Where a columnar batch's indicators travel: `per-tick` (encoding "columnar": every tick's, fields
@@ -65,8 +65,6 @@ const HEAD_ROOM = 16;
  * 10 bytes and 5 double columns (the fallbacks, volume_real). Indicators go straight to the frame.
  */
 const TICK_MAX_BYTES = 11 * 10 + 5 * 8;
-/** Symbol id of warmUp's made-up symbol (real ids are 0..MAX_SYMBOLS-1). */
-const WARM_UP_ID = MAX_SYMBOLS;
 /** Output ring column of IndicatorColumns field number f + 1. */
 const INDICATOR_COLUMN_OF_FIELD = Array.from({ length: INDICATOR_COUNT }, (_, f) => OUT_F64_IND0 + INDICATOR_FIELD_NUMBERS.indexOf(f + 1));
 
@@ -213,32 +211,9 @@ export class ColumnarEncoder implements TickBatchEncoder {
    * real ticks wait on them. Leaves the batch empty.
    */
   warmUp(rounds: number): void {
-    this.nameOfId[WARM_UP_ID] = new TextEncoder().encode('WARMUP');
-    this.scaleOfId[WARM_UP_ID] = 100000;
-    let capacity = 2;
-    while (capacity < this.capacity) capacity *= 2;
-    const ring = SpscRing.create(capacity, OUTPUT_RING_LAYOUT);
-    for (let r = 0; r < rounds; r++) {
-      const odd = (r & 1) === 1;
-      for (let i = 0; i < this.capacity; i++) {
-        const slot = (ring.cursor + i) & ring.mask;
-        ring.i32[OUT_I32_SYMBOL][slot] = WARM_UP_ID;
-        ring.i32[OUT_I32_FLAGS][slot] = 6;
-        ring.i32[OUT_I32_QUALITY][slot] = 100;
-        ring.f64[OUT_F64_TIME_MSC][slot] = 1_700_000_000_000 + i;
-        ring.f64[OUT_F64_BID][slot] = (100000 + (i % 17)) / 100000 + (odd ? 1e-9 : 0);
-        ring.f64[OUT_F64_ASK][slot] = (100012 + (i % 13)) / 100000;
-        ring.f64[OUT_F64_LAST][slot] = 0;
-        ring.f64[OUT_F64_VOLUME][slot] = i & 3;
-        ring.f64[OUT_F64_VOLUME_REAL][slot] = 0;
-        ring.f64[OUT_F64_RECV_MS][slot] = 1_700_000_000_000.5 + i;
-        ring.f64[OUT_F64_SEQ][slot] = i + 1;
-        for (let k = 0; k < INDICATOR_COUNT; k++) ring.f64[OUT_F64_IND0 + k][slot] = i < 50 ? Number.NaN : 1 + i * 1e-7;
-      }
-      ring.publish(this.capacity);
-      this.takeFrom(ring, this.capacity);
-      this.seal(0);
-    }
+    this.nameOfId[WARM_UP_ID] = WARM_UP_NAME;
+    this.scaleOfId[WARM_UP_ID] = WARM_UP_PRICE_SCALE;
+    warmUpEncoder(this, rounds);
   }
 
   private addSymbol(id: number): number {

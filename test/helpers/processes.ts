@@ -6,7 +6,6 @@
  * a log line. `DEBUG_PROCS=1` echoes every line, prefixed with the process's name.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 export const BIN = fileURLToPath(new URL('../../bin/client-mt5.js', import.meta.url));
@@ -130,19 +129,6 @@ export class Proc {
   }
 }
 
-/** A port free on 127.0.0.1 now (so that a restarted process can bind it again). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
@@ -167,3 +153,5 @@ export async function until(what: string, probe: () => Promise<boolean> | boolea
     await sleep(everyMs);
   }
 }
+
+export { freePort } from '../../src/shared/free-port.js';

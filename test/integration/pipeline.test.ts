@@ -15,6 +15,7 @@ import { ColumnarDecoder } from '../../src/backend/columnar-decoder.js';
 import { ReferenceIndicators } from '../../src/backend/reference-indicators.js';
 import { clientmt5 } from '../../src/gen/clientmt5.js';
 import { INDICATOR_PROTO_FIELDS } from '../../src/workers/batch-encoder.js';
+import { readRecording } from '../helpers/recording.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const bin = join(root, 'bin', 'client-mt5.js');
@@ -36,17 +37,6 @@ function runDemo(args: string[]): { summary: Summary; stdout: string } {
     throw new Error(`demo did not end with a JSON line (exit ${r.status}):\n${r.stdout}\n${r.stderr}`);
   }
   return { summary, stdout: r.stdout };
-}
-
-function readRecording(file: string): Uint8Array[] {
-  const data = readFileSync(file);
-  const frames: Uint8Array[] = [];
-  for (let off = 0; off < data.length;) {
-    const len = data.readUInt32LE(off);
-    frames.push(data.subarray(off + 4, off + 4 + len));
-    off += 4 + len;
-  }
-  return frames;
 }
 
 function expectAllChecks(s: Summary): void {

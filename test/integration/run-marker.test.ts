@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { afterAll, expect, test } from 'vitest';
 import { Child } from '../../src/main/child.js';
 import { signJwt } from '../../src/shared/jwt.js';
+import { sleep, until } from '../helpers/processes.js';
 
 interface SimStats { ticks_sent: number; reconnects: number; history_overruns: number; ticks_resent: number; backfill_frames: number }
 interface BackendStats { ticks_received: number; gaps: number; out_of_order: number; duplicates: number }
@@ -22,15 +23,6 @@ afterAll(async () => {
   for (const c of children) c.kill();
   rmSync(dir, { recursive: true, force: true });
 });
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-async function until(probe: () => Promise<boolean>, ms: number): Promise<boolean> {
-  const deadline = performance.now() + ms;
-  while (performance.now() < deadline) {
-    if (await probe()) return true;
-    await sleep(100);
-  }
-  return false;
-}
 const start = (name: string, args: string[]) => { const c = new Child(name, args, { quiet: true }); children.push(c); return c; };
 
 test('symbols a killed bridge held only in memory are backfilled from the start of its run, each tick once', async () => {
@@ -50,7 +42,7 @@ test('symbols a killed bridge held only in memory are backfilled from the start 
   const { eaPort } = await first.next<{ type: 'ready'; eaPort: number }>('ready', 30000);
   const sim = start('ea-sim', ['ea-sim', '--url', `ws://127.0.0.1:${eaPort}/ea`, '--token', token, '--rate', '3000', '--symbols', '4', '--invalid-rate', '0', '--seed', '3']);
   await sim.next('connected', 30000);
-  expect(await until(async () => (await backendOf(firstBackend)).ticks_received >= 2000, 30000)).toBe(true);
+  await until('the first backend holds 2000 ticks', async () => (await backendOf(firstBackend)).ticks_received >= 2000, 30000);
   first.kill();
   await first.exited;
   await firstBackend.stop();
@@ -63,10 +55,10 @@ test('symbols a killed bridge held only in memory are backfilled from the start 
   const second = start('bridge-2', ['start', '--config', config(eaPort, (await backend.next<{ type: 'ready'; url: string }>('ready')).url)]);
   await second.next('ready', 30000);
   const simStats = async () => (await sim.request<{ type: 'stats'; stats: SimStats }>({ type: 'stats' }, 'stats')).stats;
-  expect(await until(async () => (await simStats()).reconnects >= 1, 20000)).toBe(true);
+  await until('the EA reconnected', async () => (await simStats()).reconnects >= 1, 20000);
   await sleep(500);
   const sent = (await sim.request<{ type: 'stopped'; stats: SimStats }>({ type: 'stop' }, 'stopped')).stats;
-  expect(await until(async () => (await backendOf(backend)).ticks_received >= sent.ticks_sent, 30000)).toBe(true);
+  await until('the backend holds every tick sent', async () => (await backendOf(backend)).ticks_received >= sent.ticks_sent, 30000);
   process.kill(second.pid!, 'SIGTERM');
   expect(await second.exited).toBe(0);
   const held = await backendOf(backend);

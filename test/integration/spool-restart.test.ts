@@ -7,7 +7,7 @@
  * arrives exactly once, numbered without a gap, in order per symbol.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
@@ -16,6 +16,8 @@ import { clientmt5 } from '../../src/gen/clientmt5.js';
 import { Child } from '../../src/main/child.js';
 import { signJwt } from '../../src/shared/jwt.js';
 import { readSpoolState } from '../../src/shared/spool-format.js';
+import { sleep, until } from '../helpers/processes.js';
+import { readRecording } from '../helpers/recording.js';
 
 interface SimStats { ticks_sent: number; per_symbol: Record<string, number>; reconnects: number; history_overruns: number; ticks_resent: number }
 interface BackendStats { ticks_received: number; gaps: number; out_of_order: number; duplicates: number }
@@ -27,35 +29,10 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Polls `probe` every 100 ms until it returns true, at most `ms`. */
-async function until(probe: () => Promise<boolean>, ms: number): Promise<boolean> {
-  const deadline = performance.now() + ms;
-  while (performance.now() < deadline) {
-    if (await probe()) return true;
-    await sleep(100);
-  }
-  return false;
-}
-
 function start(name: string, args: string[]): Child {
   const c = new Child(name, args, { quiet: true });
   children.push(c);
   return c;
-}
-
-function readRecording(file: string): Uint8Array[] {
-  const data = readFileSync(file);
-  const frames: Uint8Array[] = [];
-  for (let off = 0; off < data.length;) {
-    const len = data.readUInt32LE(off);
-    frames.push(data.subarray(off + 4, off + 4 + len));
-    off += 4 + len;
-  }
-  return frames;
 }
 
 /** Ticks of a recorded batch (either encoding) as [symbol, sequence_number, time_msc]; null for other payloads. */
@@ -95,7 +72,7 @@ describe('bridge restart on the same spool', () => {
     const sim = start('ea-sim', ['ea-sim', '--url', `ws://127.0.0.1:${eaPort}/ea`, '--token', token, '--rate', '4000',
       '--symbols', '4', '--invalid-rate', '0', '--seed', '11']);
     await sim.next('connected', 30000);
-    expect(await until(async () => (await backendStats()).ticks_received >= 4000, 30000)).toBe(true);
+    await until('the backend holds 4000 ticks', async () => (await backendStats()).ticks_received >= 4000, 30000);
 
     first.kill(); // SIGKILL: nothing is flushed, closed or checkpointed
     await first.exited;
@@ -103,12 +80,12 @@ describe('bridge restart on the same spool', () => {
     const second = start('bridge', ['start', '--config', config(eaPort)]);
     await second.next('ready', 30000);
     const simStats = async () => (await sim.request<{ type: 'stats'; stats: SimStats }>({ type: 'stats' }, 'stats')).stats;
-    expect(await until(async () => (await simStats()).reconnects >= 1, 20000)).toBe(true);
+    await until('the EA reconnected', async () => (await simStats()).reconnects >= 1, 20000);
     const resumedAt = (await backendStats()).ticks_received;
-    expect(await until(async () => (await backendStats()).ticks_received >= resumedAt + 4000, 30000)).toBe(true);
+    await until('4000 more ticks after the restart', async () => (await backendStats()).ticks_received >= resumedAt + 4000, 30000);
 
     const sent = (await sim.request<{ type: 'stopped'; stats: SimStats }>({ type: 'stop' }, 'stopped')).stats;
-    expect(await until(async () => (await backendStats()).ticks_received >= sent.ticks_sent, 30000)).toBe(true);
+    await until('the backend holds every tick sent', async () => (await backendStats()).ticks_received >= sent.ticks_sent, 30000);
     process.kill(second.pid!, 'SIGTERM'); // graceful: drain, then close the spool
     expect(await second.exited).toBe(0);
     const held = await backendStats();
