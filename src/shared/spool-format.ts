@@ -15,7 +15,10 @@
  *
  *   offset  size  field (little-endian)
  *        0     4  u32 body length L (what follows the 8-byte prefix)
- *        4     4  u32 CRC-32C of the body
+ *        4     4  u32 checksum of the body: version 2 (written now) CRC-32, the zip/zlib polynomial,
+ *                 computed by zlib (`zlib.crc32`, SIMD: ~3.8 GB/s here against ~0.8 GB/s for the
+ *                 table-driven CRC-32C in JS, which was ~15 % of the transport thread at 1M ticks/s);
+ *                 version 1 (still read) CRC-32C
  *   body 0     8  f64 batch_sequence
  *        8     8  f64 written at, UTC ms (the age bound)
  *       16     4  u32 tick count
@@ -70,11 +73,19 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
 import { crc32c } from './crc32c.js';
 import { MAX_SYMBOLS, SYMBOL_NAME_BYTES } from './lanes.js';
 
 export const SEGMENT_MAGIC = 'CMT5SPL1';
-export const SEGMENT_VERSION = 1;
+export const SEGMENT_VERSION = 2;
+/** Segment versions this reader takes: 1 (CRC-32C records) and 2 (CRC-32 records). */
+const READABLE_SEGMENT_VERSIONS = [1, 2];
+
+/** The checksum of a record body `bytes[start, end)` in a segment of `version`. */
+export function recordChecksum(version: number, bytes: Uint8Array, start: number, end: number): number {
+  return version === 1 ? crc32c(bytes, start, end) : crc32(bytes.subarray(start, end));
+}
 export const SEGMENT_HEADER_BYTES = 16;
 export const RECORD_PREFIX_BYTES = 8;
 export const RECORD_FIXED_BYTES = 24;
@@ -208,8 +219,9 @@ export function scanSegment(file: string, bytes: Uint8Array): ScannedSegment {
     return seg;
   }
   const magic = new TextDecoder().decode(bytes.subarray(0, 8));
-  if (magic !== SEGMENT_MAGIC || view.getUint32(8, true) !== SEGMENT_VERSION) {
-    seg.corruption = `not a version ${SEGMENT_VERSION} spool segment`;
+  const version = view.getUint32(8, true);
+  if (magic !== SEGMENT_MAGIC || !READABLE_SEGMENT_VERSIONS.includes(version)) {
+    seg.corruption = `not a version ${READABLE_SEGMENT_VERSIONS.join(' or ')} spool segment`;
     return seg;
   }
   let p = SEGMENT_HEADER_BYTES;
@@ -221,7 +233,7 @@ export function scanSegment(file: string, bytes: Uint8Array): ScannedSegment {
     if (length < RECORD_FIXED_BYTES || length > MAX_RECORD_BYTES) { seg.corruption = `record length ${length} at byte ${p} is impossible`; break; }
     const body = p + RECORD_PREFIX_BYTES;
     if (body + length > bytes.length) { seg.corruption = `torn record at byte ${p}: ${length} bytes announced, ${bytes.length - body} present`; break; }
-    if (crc32c(bytes, body, body + length) !== view.getUint32(p + 4, true)) { seg.corruption = `CRC mismatch in the record at byte ${p}`; break; }
+    if (recordChecksum(version, bytes, body, body + length) !== view.getUint32(p + 4, true)) { seg.corruption = `CRC mismatch in the record at byte ${p}`; break; }
     const count = view.getUint16(body + 20, true);
     const cursors: ScannedRecord['cursors'] = [];
     let q = body + RECORD_FIXED_BYTES;

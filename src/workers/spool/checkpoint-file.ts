@@ -79,7 +79,14 @@ export class CheckpointFile {
   private closed = false;
   private readonly scratch = { buf: new Uint8Array(4096) };
 
-  constructor(private readonly io: SpoolIo, private readonly dir: string, found: CheckpointFileState, private readonly sync: boolean) {
+  /**
+   * `sync`: the file's creation is fsynced (and the rename made durable); `syncWrites`: so is every
+   * write (the `always` policy; `interval` fsyncs the file in its own passes, {@link descriptor}).
+   */
+  constructor(
+    private readonly io: SpoolIo, private readonly dir: string, found: CheckpointFileState, private readonly sync: boolean,
+    private readonly syncWrites = sync,
+  ) {
     this.path = join(dir, CHECKPOINT_FILE);
     this.generation = found.generation;
     this.slotBytes = found.slotBytes;
@@ -101,7 +108,7 @@ export class CheckpointFile {
       this.create(generation, length);
     } else {
       this.io.writeAt(this.fd, this.scratch.buf, length, checkpointSlotOffset(this.slotBytes, generation % 2));
-      if (this.sync) this.io.fsync(this.fd);
+      if (this.syncWrites) this.io.fsync(this.fd);
     }
     // Only now: a failed write is retried into the same slot, never into the one still valid.
     this.generation = generation;
@@ -109,6 +116,11 @@ export class CheckpointFile {
       try { this.io.unlink(join(this.dir, LEGACY_CHECKPOINT_FILE)); } catch { /* gone already: fine */ }
       this.legacy = false;
     }
+  }
+
+  /** The open file (-1 before it is created): for fsyncs the owner schedules itself. */
+  get descriptor(): number {
+    return this.fd;
   }
 
   close(): void {

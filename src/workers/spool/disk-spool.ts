@@ -20,8 +20,18 @@
  *
  * fsync policy (`spool.fsync`): `always` fsyncs every record before the batch goes out (survives
  * power loss; costs a disk flush per batch, which makes batches grow under load), `interval`
- * fsyncs at most every fsyncIntervalMs (a power cut loses at most that window; a crashed or killed
- * process loses nothing, the page cache outlives it), `never` leaves it to the OS.
+ * fsyncs at most every fsyncIntervalMs (a power cut loses at most that window and the fsync's own
+ * time; a crashed or killed process loses nothing, the page cache outlives it), `never` leaves it
+ * to the OS.
+ *
+ * `interval` keeps the disk off the transport thread (a pass of fsyncs took it ~100 ms at 1M
+ * ticks/s, which filled the rings and paused the EA): every fsyncIntervalMs one *sync pass* fsyncs,
+ * on libuv's thread pool, the segment being written, segments closed since the last pass (their
+ * descriptors stay open until it lands) and the checkpoint if it was written. A wholly acked
+ * segment is *retired*: folded into the checkpoint (written, not yet fsynced), dropped from the
+ * index, and deleted — asynchronously too — once a pass has made that checkpoint durable; its own
+ * records need no fsync any more, so most acked data never reaches the disk at all. While writes
+ * fail (a full disk) the spool works as before, synchronously: the room must come at once.
  *
  * Bounds: unacked bytes (`maxBytes`), unacked batches (`maxBatches`, which bounds this index in
  * memory) and the age of the oldest unacked batch (`maxAgeMs`, 0 = none). Overflow policy
@@ -81,6 +91,8 @@ interface Segment {
   firstSequence: number;
   lastSequence: number;
   fd: number;
+  /** `interval`: the descriptor of this closed segment, kept open until a sync pass fsyncs it; else -1. */
+  unsyncedFd: number;
   fileBytes: number;
   /** Latest cursor per symbol among this segment's records. */
   cursors: Map<string, SpoolCursor>;
@@ -140,18 +152,33 @@ export class DiskSpool implements BatchStore {
   private lastFailure = '';
   /** Segments cut back to their header to make room (the only segment, wholly acked). */
   private reused = 0;
+  /** `interval`: fsyncs and deletes go to libuv's thread pool in sync passes (the header). */
+  private readonly deferred: boolean;
+  /** Closed segments whose records the next sync pass fsyncs (then closes their descriptors). */
+  private closeAfterSync: Segment[] = [];
+  /** The sync pass in flight: the closed segments it syncs; null when none is. */
+  private pass: Segment[] | null = null;
+  /** Descriptors an fsync is in flight on: closed only once it lands (a number reused meanwhile would be synced instead). */
+  private readonly inFlight = new Set<number>();
+  private readonly closeWhenLanded = new Set<number>();
+  /** The newest checkpoint generation a sync pass made durable. */
+  private syncedGeneration = 0;
+  /** Acked segments out of the index, deleted once the checkpoint generation holding their cursors is durable. */
+  private readonly retiring: Array<{ seg: Segment; generation: number }> = [];
+  private closed = false;
 
   constructor(private readonly o: DiskSpoolOptions) {
     this.io = o.io ?? nodeIo;
     this.now = o.now ?? Date.now;
     // A segment is deleted only when wholly acked: keep several within the bound.
     this.segmentBytes = Math.max(64 * 1024, Math.min(o.segmentBytes, Math.floor(o.maxBytes / 4)));
+    this.deferred = o.fsync === 'interval';
     let state;
     try {
       this.io.mkdir(o.dir);
       state = readSpoolState(o.dir);
       try { this.io.unlink(join(o.dir, `${CHECKPOINT_FILE}.tmp`)); } catch { /* none: a creation was not interrupted */ }
-      this.checkpointFile = new CheckpointFile(this.io, o.dir, state.checkpointFile, o.fsync !== 'never');
+      this.checkpointFile = new CheckpointFile(this.io, o.dir, state.checkpointFile, o.fsync !== 'never', o.fsync === 'always');
     } catch (err) {
       throw new ClientMt5Error('SPOOL_UNREADABLE', `spool.dir ${o.dir}: ${(err as Error).message}`, { cause: err });
     }
@@ -173,7 +200,7 @@ export class DiskSpool implements BatchStore {
         try { this.io.truncate(fd, s.validBytes); } finally { this.io.close(fd); }
       }
       const seg: Segment = {
-        path: s.file, firstSequence: live[0].sequence, lastSequence: live[live.length - 1].sequence, fd: -1,
+        path: s.file, firstSequence: live[0].sequence, lastSequence: live[live.length - 1].sequence, fd: -1, unsyncedFd: -1,
         fileBytes: s.validBytes, cursors: new Map(),
       };
       this.segments.push(seg);
@@ -192,7 +219,7 @@ export class DiskSpool implements BatchStore {
     this.stats.maxBytesSeen = this.bytes;
     // Allocated now, while there is room (it takes 36 KiB), so that it can be written on a full
     // disk later; this also moves a previous version's checkpoint.json into it.
-    if (!this.checkpointFile.allocated) this.writeCheckpoint();
+    if (!this.checkpointFile.allocated && this.writeCheckpoint()) this.syncedGeneration = this.checkpointFile.generation; // created durably
     this.collect();
     if (this.entries.length > 0) {
       this.log('info', `spool: ${this.entries.length} unacked batch(es) from batch ${this.entries[0].sequence} to replay; next batch ${this.nextSequence}`);
@@ -283,7 +310,7 @@ export class DiskSpool implements BatchStore {
     const now = this.now();
     if (this.pendingCount > 0 && now >= this.retryAt) this.retryPending();
     if (this.quietFailures + this.quietRecoveries > 0 && now - this.failureLoggedAt >= FAILURE_LOG_EVERY_MS) this.logFailureSummary(now);
-    if (this.unsynced && this.o.fsync === 'interval' && now - this.lastFsyncAt >= this.o.fsyncIntervalMs) this.sync();
+    if (this.deferred && now - this.lastFsyncAt >= this.o.fsyncIntervalMs) this.startSyncPass(now);
     if (this.o.overflow === 'drop-oldest') {
       while (this.tooOld(now) && this.dropOldest()) { /* until the oldest is young enough */ }
     }
@@ -294,10 +321,17 @@ export class DiskSpool implements BatchStore {
   /** Flushes and closes (a graceful stop): the next run replays only what is unacked. */
   close(): void {
     this.retryPending();
+    if (this.pass !== null) {
+      // Synced and closed here; the pass's callbacks find the spool closed and touch nothing.
+      this.closeAfterSync.push(...this.pass);
+      this.pass = null;
+    }
     if (this.o.fsync !== 'never') this.sync();
+    this.closed = true;
     for (const s of this.segments) this.closeSegment(s);
     this.closeReader();
-    this.writeCheckpoint();
+    if (this.writeCheckpoint() && this.deferred) this.syncCheckpoint();
+    for (const { seg } of this.retiring.splice(0)) this.unlinkNow(seg);
     this.checkpointFile.close();
   }
 
@@ -404,7 +438,9 @@ export class DiskSpool implements BatchStore {
       try { this.io.unlink(path); } catch { /* the write's error is the one to report */ }
       throw err;
     }
-    const seg: Segment = { path, firstSequence, lastSequence: firstSequence - 1, fd, fileBytes: header.length, cursors: new Map() };
+    const seg: Segment = {
+      path, firstSequence, lastSequence: firstSequence - 1, fd, unsyncedFd: -1, fileBytes: header.length, cursors: new Map(),
+    };
     this.segments.push(seg);
     this.stats.diskBytes += header.length;
     return seg;
@@ -412,12 +448,37 @@ export class DiskSpool implements BatchStore {
 
   private closeSegment(seg: Segment): void {
     if (seg.fd < 0) return;
+    if (this.deferred && !this.closed && this.unsynced && seg === this.segments[this.segments.length - 1]) {
+      // The next sync pass fsyncs what it holds, then closes it.
+      seg.unsyncedFd = seg.fd;
+      seg.fd = -1;
+      this.closeAfterSync.push(seg);
+      this.unsynced = false;
+      return;
+    }
     if (this.o.fsync !== 'never' && this.unsynced) this.sync();
-    this.io.close(seg.fd);
+    this.release(seg.fd);
     seg.fd = -1;
   }
 
+  /** Closes `fd` now, or once the fsync in flight on it lands. */
+  private release(fd: number): void {
+    if (this.inFlight.has(fd)) this.closeWhenLanded.add(fd);
+    else this.io.close(fd);
+  }
+
+  /** fsyncs, on this thread, every segment with records not yet synced (closed ones first) and closes the closed ones. */
   private sync(): void {
+    for (const seg of this.closeAfterSync) {
+      try {
+        this.io.fsync(seg.unsyncedFd);
+      } catch (err) {
+        this.log('warn', `spool: fsync failed: ${(err as Error).message}`);
+      }
+      this.release(seg.unsyncedFd);
+      seg.unsyncedFd = -1;
+    }
+    this.closeAfterSync.length = 0;
     const seg = this.segments[this.segments.length - 1];
     if (seg === undefined || seg.fd < 0) return;
     try {
@@ -427,6 +488,107 @@ export class DiskSpool implements BatchStore {
       this.lastFsyncAt = this.now();
     } catch (err) {
       this.log('warn', `spool: fsync failed: ${(err as Error).message}`);
+    }
+  }
+
+  /** `interval`: the checkpoint fsynced on this thread (before a delete that cannot wait for a pass). */
+  private syncCheckpoint(): void {
+    const fd = this.checkpointFile.descriptor;
+    if (fd < 0) return;
+    try {
+      this.io.fsync(fd);
+      this.syncedGeneration = this.checkpointFile.generation;
+    } catch (err) {
+      this.log('warn', `spool: checkpoint fsync failed: ${(err as Error).message}`);
+    }
+  }
+
+  /**
+   * One sync pass (the header): fsyncs, on libuv's thread pool, the segments closed since the last
+   * pass, the segment being written and the checkpoint, whichever hold unsynced writes. When all
+   * have landed it closes the closed segments and deletes the retired ones the checkpoint now
+   * covers durably. One pass at a time.
+   */
+  private startSyncPass(now: number): void {
+    if (this.pass !== null || this.closed) return;
+    const segs = this.closeAfterSync;
+    const fds = segs.map((seg) => seg.unsyncedFd);
+    const active = this.segments[this.segments.length - 1];
+    if (this.unsynced && active !== undefined && active.fd >= 0) fds.push(active.fd);
+    const generation = this.checkpointFile.generation;
+    if (generation > this.syncedGeneration && this.checkpointFile.descriptor >= 0) fds.push(this.checkpointFile.descriptor);
+    if (fds.length === 0) return;
+    this.closeAfterSync = [];
+    this.pass = segs;
+    this.unsynced = false;
+    this.lastFsyncAt = now;
+    let left = fds.length;
+    let failure: Error | null = null;
+    for (const fd of fds) {
+      this.inFlight.add(fd);
+      this.io.fsyncAsync(fd, (err) => {
+        this.inFlight.delete(fd);
+        if (this.closeWhenLanded.delete(fd)) this.io.close(fd);
+        failure ??= err;
+        if (--left === 0) this.passLanded(segs, generation, failure);
+      });
+    }
+  }
+
+  private passLanded(segs: Segment[], generation: number, failure: Error | null): void {
+    if (this.closed || this.pass !== segs) return; // close() synced and closed them itself
+    this.pass = null;
+    for (const seg of segs) {
+      if (seg.unsyncedFd >= 0) this.release(seg.unsyncedFd);
+      seg.unsyncedFd = -1;
+    }
+    if (failure !== null) {
+      // The records stay written (in the page cache); the next pass tries the segment being written again.
+      this.log('warn', `spool: fsync failed: ${failure.message}`);
+      this.unsynced = true;
+      return;
+    }
+    this.stats.fsyncs++;
+    if (generation > this.syncedGeneration) this.syncedGeneration = generation;
+    for (let i = 0; i < this.retiring.length;) {
+      const { seg, generation: g } = this.retiring[i];
+      if (g > this.syncedGeneration) { i++; continue; }
+      this.retiring.splice(i, 1);
+      this.io.unlinkAsync(seg.path, (err) => {
+        if (err !== null && err.code !== 'ENOENT') {
+          this.log('warn', `spool: ${seg.path}: acked segment not deleted: ${err.message}`);
+          return;
+        }
+        this.stats.diskBytes -= seg.fileBytes;
+        if (this.pendingCount > 0) this.retryAt = 0; // room for what waits
+      });
+    }
+  }
+
+  /**
+   * `interval`, writes succeeding: a wholly acked segment, already folded into a written
+   * checkpoint, leaves the index; its file goes once a sync pass has made that checkpoint durable.
+   * Its own records are acked: they need no fsync, so its descriptor closes now.
+   */
+  private retire(seg: Segment): void {
+    this.segments.splice(this.segments.indexOf(seg), 1);
+    if (this.readSegment === seg) this.closeReader();
+    if (seg.unsyncedFd >= 0 && (this.pass === null || !this.pass.includes(seg))) {
+      this.closeAfterSync.splice(this.closeAfterSync.indexOf(seg), 1);
+      this.release(seg.unsyncedFd);
+      seg.unsyncedFd = -1;
+    }
+    if (seg.fd >= 0) this.release(seg.fd);
+    seg.fd = -1;
+    this.retiring.push({ seg, generation: this.checkpointFile.generation });
+  }
+
+  private unlinkNow(seg: Segment): void {
+    try {
+      this.io.unlink(seg.path);
+      this.stats.diskBytes -= seg.fileBytes;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.log('warn', `spool: ${seg.path}: not deleted: ${(err as Error).message}`);
     }
   }
 
@@ -442,9 +604,16 @@ export class DiskSpool implements BatchStore {
     while (this.segments.length > 1 && this.segments[0].lastSequence <= this.ackedThrough) {
       const seg = this.segments[0];
       this.fold(seg);
-      if (!this.writeCheckpoint()) {
+      const written = this.writeCheckpoint();
+      if (written && this.deferred && this.pendingCount === 0) {
+        this.retire(seg);
+        continue;
+      }
+      if (!written) {
         if (!this.coveredByLater(seg)) return;
         if (this.o.fsync !== 'never') this.sync(); // the covering records are durable before this goes
+      } else if (this.deferred) {
+        this.syncCheckpoint(); // a full disk waits for this room: no waiting for a pass
       }
       this.deleteSegment(seg);
       if (this.pendingCount > 0) this.retryAt = 0; // room for what waits
@@ -455,7 +624,10 @@ export class DiskSpool implements BatchStore {
     if (this.pendingCount > 0 && this.segments.length === 1 && last.lastSequence <= this.ackedThrough
       && last.fileBytes > SEGMENT_HEADER_BYTES) {
       this.fold(last);
-      if (this.writeCheckpoint()) this.reuseSegment(last);
+      if (this.writeCheckpoint()) {
+        if (this.deferred) this.syncCheckpoint();
+        this.reuseSegment(last);
+      }
     }
   }
 
@@ -469,6 +641,8 @@ export class DiskSpool implements BatchStore {
       if (seg.fd < 0) seg.fd = this.io.openExisting(seg.path);
       if (this.readSegment === seg) this.closeReader();
       this.io.truncate(seg.fd, SEGMENT_HEADER_BYTES);
+      const header = segmentHeader(); // the current version: a previous version's segment is written on in this one
+      this.io.writeAt(seg.fd, header, header.length, 0);
     } catch (err) {
       this.log('warn', `spool: ${seg.path}: could not cut the acked segment back: ${(err as Error).message}`);
       return;

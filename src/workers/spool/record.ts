@@ -2,8 +2,9 @@
  * Encodes one spool record (layout in src/shared/spool-format.ts) into a reusable buffer: one
  * record per batch, so the buffer grows to the largest batch once and is then reused.
  */
-import { crc32c } from '../../shared/crc32c.js';
-import { CURSOR_ENTRY_BYTES, RECORD_FIXED_BYTES, RECORD_PREFIX_BYTES } from '../../shared/spool-format.js';
+import {
+  CURSOR_ENTRY_BYTES, RECORD_FIXED_BYTES, RECORD_PREFIX_BYTES, recordChecksum, SEGMENT_VERSION,
+} from '../../shared/spool-format.js';
 import type { BatchCursor } from '../unacked-batches.js';
 
 export class RecordWriter {
@@ -51,7 +52,7 @@ export class RecordWriter {
     }
     this.payloadAt = p;
     b.set(payload, p);
-    v.setUint32(4, crc32c(b, body, total), true);
+    v.setUint32(4, recordChecksum(SEGMENT_VERSION, b, body, total), true);
     this.length = total;
   }
 }

@@ -189,37 +189,128 @@ describe('DiskSpool', () => {
     expect(b.nextSequence).toBe(6);
   });
 
-  test('fsync policies: always syncs every batch, interval at most every fsyncIntervalMs, never not at all', () => {
-    const counted = (): { io: SpoolIo; fsyncs: () => number } => {
-      let n = 0;
-      return { io: { ...nodeIo, fsync(fd) { n++; nodeIo.fsync(fd); } }, fsyncs: () => n };
+  test('a version 1 segment (CRC-32C records, the previous release) is still replayed', () => {
+    const dir = tempDir();
+    const a = open(dir);
+    fill(a, 1, 10);
+    crash(a);
+    // Rewrite the segment as the previous release wrote it: version 1 header, CRC-32C per record.
+    const file = join(dir, segments(dir)[0]);
+    const bytes = readFileSync(file);
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    expect(view.getUint32(8, true)).toBe(2);
+    view.setUint32(8, 1, true);
+    for (let p = SEGMENT_HEADER_BYTES; p < bytes.length;) {
+      const length = view.getUint32(p, true);
+      view.setUint32(p + 4, crc32c(bytes, p + 8, p + 8 + length), true);
+      p += 8 + length;
+    }
+    writeFileSync(file, bytes);
+    const b = open(dir);
+    expect(b.stats.corruptRecords).toBe(0);
+    expect(replayed(b)).toEqual(range(1, 10));
+    // The same bytes read as version 2 fail their checksums: the version decides, not luck.
+    view.setUint32(8, 2, true);
+    expect(readSpoolState(dir).segments.length).toBe(1);
+    writeFileSync(file, bytes);
+    expect(readSpoolState(dir).segments[0].corruption).toMatch(/CRC mismatch/);
+  });
+
+  /** nodeIo counting fsyncs on this thread and on the thread pool, and asynchronous deletes. */
+  function counted(): { io: SpoolIo; fsyncs: () => number; pooled: number[]; unlinked: string[] } {
+    let n = 0;
+    const pooled: number[] = [];
+    const unlinked: string[] = [];
+    const io: SpoolIo = {
+      ...nodeIo,
+      fsync(fd) { n++; nodeIo.fsync(fd); },
+      fsyncAsync(fd, done) { pooled.push(fd); nodeIo.fsyncAsync(fd, done); },
+      unlinkAsync(path, done) { unlinked.push(path); nodeIo.unlinkAsync(path, done); },
     };
+    return { io, fsyncs: () => n, pooled, unlinked };
+  }
+
+  /** Lets the thread pool's callbacks (fsync, unlink) land. */
+  const landed = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 50));
+
+  test('fsync policies: always syncs every batch on this thread, interval at most every fsyncIntervalMs on the thread pool, never not at all', async () => {
     let now = 1_000_000;
     const always = counted();
     const s1 = open(tempDir(), { fsync: 'always', io: always.io });
     fill(s1, 1, 5);
     expect(always.fsyncs()).toBe(5);
+    expect(always.pooled).toEqual([]);
 
     const interval = counted();
     const s2 = open(tempDir(), { fsync: 'interval', fsyncIntervalMs: 200, io: interval.io, now: () => now });
+    const creation = interval.fsyncs(); // the checkpoint file is created durably, once
     fill(s2, 1, 5);
+    expect(interval.fsyncs()).toBe(creation); // nothing on the writer's thread
     s2.maintain();
-    expect(interval.fsyncs()).toBe(1); // first maintain: due
+    expect(interval.pooled.length).toBe(1); // first maintain: due; the segment being written
+    expect(s2.stats.fsyncs).toBe(0); // until it lands
+    await landed();
+    expect(s2.stats.fsyncs).toBe(1);
     fill(s2, 6, 10);
     now += 100;
     s2.maintain();
-    expect(interval.fsyncs()).toBe(1); // not due yet
+    expect(interval.pooled.length).toBe(1); // not due yet
     now += 150;
     s2.maintain();
-    expect(interval.fsyncs()).toBe(2);
+    expect(interval.pooled.length).toBe(2);
+    now += 250;
     s2.maintain();
-    expect(interval.fsyncs()).toBe(2); // nothing new written
+    expect(interval.pooled.length).toBe(2); // one pass at a time: the last one has not landed
+    await landed();
+    s2.maintain();
+    expect(interval.pooled.length).toBe(2); // nothing new written
+    expect(interval.fsyncs()).toBe(creation);
 
     const never = counted();
     const s3 = open(tempDir(), { fsync: 'never', io: never.io });
     fill(s3, 1, 5);
     s3.maintain();
-    expect(never.fsyncs()).toBe(0);
+    expect(never.fsyncs() + never.pooled.length).toBe(0);
+  });
+
+  test('interval: an acked segment goes only once a sync pass made the checkpoint holding its cursors durable; its own records are never synced', async () => {
+    let now = 2_000_000;
+    const dir = tempDir();
+    const c = counted();
+    const s = open(dir, { fsync: 'interval', fsyncIntervalMs: 200, io: c.io, now: () => now });
+    fill(s, 1, 100, 2000); // ~200 KB: several 64 KB segments
+    const before = segments(dir);
+    expect(before.length).toBeGreaterThan(3);
+    s.ackThrough(100);
+    // Acked, folded, out of the index — still on disk: the checkpoint that holds their cursors is not durable yet.
+    expect(segments(dir)).toEqual(before);
+    expect(readSpoolState(dir).checkpoint.foldedThrough).toBeGreaterThan(0);
+    s.maintain();
+    // The pass syncs the segment being written and the checkpoint, not the retired segments.
+    expect(c.pooled.length).toBe(2);
+    expect(c.unlinked).toEqual([]);
+    await landed();
+    expect(c.unlinked.length).toBe(before.length - 1);
+    expect(segments(dir)).toEqual([before.at(-1)]);
+    expect(s.stats.diskBytes).toBe(statSync(join(dir, before.at(-1)!)).size);
+    // What a restart sees: nothing to replay, the cursors from the checkpoint.
+    crash(s);
+    const t = open(dir);
+    expect(t.size).toBe(0);
+    expect(t.cursors().get('EURUSD')!.tickSequence).toBe(1000);
+    now += 1000;
+  });
+
+  test('interval: a crash between retiring segments and the sync pass loses nothing and replays nothing acked', () => {
+    const dir = tempDir();
+    const s = open(dir, { fsync: 'interval', fsyncIntervalMs: 200 });
+    fill(s, 1, 100, 2000);
+    s.ackThrough(60);
+    crash(s); // before any pass: the retired segments are still there, the checkpoint is in the page cache
+    const t = open(dir);
+    expect(replayed(t)).toEqual(range(61, 100));
+    expect(t.cursors().get('EURUSD')!.tickSequence).toBe(1000);
+    expect(t.stats.corruptRecords).toBe(0);
   });
 
   test('overflow pause: the spool reports full at its byte, batch and age bounds, and not once acked', () => {
