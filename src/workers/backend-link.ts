@@ -179,8 +179,9 @@ export class BackendLink {
   }
 
   /** Sends on the open link; dropped while none is open (unacked batches go again on the next open). */
-  send(bytes: Uint8Array): void {
-    if (this.isOpen) this.main!.ws.send(bytes, { binary: true });
+  /** Sends on the open link (nothing when none is); `written` is called once ws is done with `bytes`. */
+  send(bytes: Uint8Array, written?: (err?: Error) => void): void {
+    if (this.isOpen) this.main!.ws.send(bytes, { binary: true }, written);
   }
 
   async stop(): Promise<void> {

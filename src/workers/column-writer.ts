@@ -33,8 +33,14 @@ export class ColumnWriter {
   private readonly latestSeg: Int32Array;
   private readonly latestSlot: Int32Array;
 
-  /** @param symbols  most symbols a batch can hold */
-  constructor(bytes: number, capacity: number, indicators: number, symbols: number, private readonly t: TickSegments) {
+  /**
+   * @param symbols  most symbols a batch can hold
+   * @param alloc    where frames are allocated (the transport's FramePool; default a new buffer each)
+   */
+  constructor(
+    bytes: number, capacity: number, indicators: number, symbols: number, private readonly t: TickSegments,
+    private readonly alloc: (bytes: number) => Buffer = allocFrame,
+  ) {
     this.buf = Buffer.alloc(bytes);
     this.capacity = capacity;
     this.staged = new Float64Array(indicators * capacity);
@@ -224,7 +230,7 @@ export class ColumnWriter {
   private frame(headRoom: number, payloadField: number, tail: number): Buffer {
     const payloadLen = this.pos - headRoom + tail;
     const tag = (payloadField << 3) | 2;
-    const frame = Buffer.allocUnsafe(2 + varintSize(tag) + varintSize(payloadLen) + payloadLen); // every byte is written
+    const frame = this.alloc(2 + varintSize(tag) + varintSize(payloadLen) + payloadLen); // every byte is written
     frame[0] = 0x08;
     frame[1] = 1;
     const p = writeVarint(frame, writeVarint(frame, 2, tag), payloadLen);
@@ -248,4 +254,8 @@ function copyDoubles(dst: Uint8Array, p: number, src: Float64Array, from: number
   dst.set(new Uint8Array(src.buffer, src.byteOffset + from * 8, first * 8), p);
   if (first < n) dst.set(new Uint8Array(src.buffer, src.byteOffset, (n - first) * 8), p + first * 8);
   return p + n * 8;
+}
+
+function allocFrame(bytes: number): Buffer {
+  return Buffer.allocUnsafe(bytes);
 }

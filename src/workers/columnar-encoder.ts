@@ -102,6 +102,7 @@ export class ColumnarEncoder implements TickBatchEncoder {
    * @param symbolTable  the shared symbol table (lanes.ts), for each symbol's point; without it every
    *                     non-zero price travels as a double
    * @param indicators   per-tick (encoding "columnar") or latest per symbol ("columnar-latest")
+   * @param alloc        where sealed frames are allocated (the transport's FramePool); default a new buffer each
    */
   constructor(
     readonly capacity: number,
@@ -109,6 +110,7 @@ export class ColumnarEncoder implements TickBatchEncoder {
     tenantId: string,
     private readonly symbolTable?: Float64Array,
     readonly indicators: IndicatorMode = 'per-tick',
+    alloc?: (bytes: number) => Buffer,
   ) {
     this.tenant = new TextEncoder().encode(tenantId);
     this.ticks = new TickSegments(capacity);
@@ -116,7 +118,7 @@ export class ColumnarEncoder implements TickBatchEncoder {
     // Header and symbol table, per-tick columns, and (latest) 13 doubles and an absent word a symbol.
     const bytes = HEAD_ROOM + 256 + this.tenant.length + (MAX_SYMBOLS + 1) * 48 + capacity * TICK_MAX_BYTES + 64 * 32
       + (indicators === 'latest' ? symbols * (INDICATOR_COUNT * 8 + 5) + 64 : 0);
-    this.out = new ColumnWriter(bytes, capacity, INDICATOR_COUNT, symbols, this.ticks);
+    this.out = new ColumnWriter(bytes, capacity, INDICATOR_COUNT, symbols, this.ticks, alloc);
     this.pass = new TickColumnPass(capacity);
   }
 

@@ -48,6 +48,7 @@ import { LinkMonitor } from './link-monitor.js';
 import { BatchEncoder } from './batch-encoder.js';
 import { ColumnarEncoder, type TickBatchEncoder } from './columnar-encoder.js';
 import { ColumnarToRow, isColumnarFrame } from './columnar-transcoder.js';
+import { FramePool } from './frame-pool.js';
 import { DiskSpool } from './spool/disk-spool.js';
 import { MemoryBatchStore, type BatchCursor, type BatchStore } from './unacked-batches.js';
 import { commandData, TradingOutbox } from './trading-frames.js';
@@ -86,14 +87,20 @@ const rings = data.outputs.map((h) => new SpscRing(h));
 const doorbell = new Doorbell(data.doorbell);
 const stats = data.stats;
 const encoders: Record<WireEncoding, TickBatchEncoder | null> = { row: null, columnar: null, 'columnar-latest': null };
-/** The encoder batches are filled in: the link's encoding, or before any link the preferred one. */
-let encoder = encoderFor(preferredEncoding(transport.encoding));
 let transcoder: ColumnarToRow | null = null;
 const spoolConfig = data.config.spool;
 const spool = spoolConfig?.enabled === true
   ? new DiskSpool({ ...spoolConfig, log: (level, message) => post({ type: 'log', level, message }) })
   : null;
 const store: BatchStore = spool ?? new MemoryBatchStore();
+/**
+ * Columnar frames' memory, reused once the spool holds a frame on disk and ws has written it
+ * (frame-pool.ts). Without the spool the store keeps every frame until its ack: no pool then.
+ */
+const frames = spool !== null ? new FramePool() : null;
+const acquireFrame = frames !== null ? (bytes: number) => frames.acquire(bytes) : undefined;
+/** The encoder batches are filled in: the link's encoding, or before any link the preferred one. */
+let encoder = encoderFor(preferredEncoding(transport.encoding));
 let nextSequence = store.nextSequence;
 /** The highest batch sent on the current link; stored batches above it go out by replay(). */
 let sentThrough = 0;
@@ -181,7 +188,7 @@ function encoderFor(encoding: WireEncoding): TickBatchEncoder {
     e = encoding === 'row'
       ? new BatchEncoder(transport.maxBatchTicks, data.symbolNames, backend.tenantId)
       : new ColumnarEncoder(transport.maxBatchTicks, data.symbolNames, backend.tenantId, data.symbolTable,
-        encoding === 'columnar-latest' ? 'latest' : 'per-tick');
+        encoding === 'columnar-latest' ? 'latest' : 'per-tick', acquireFrame);
     encoders[encoding] = e;
   }
   return e;
@@ -228,10 +235,37 @@ function seal(): boolean {
   publishSpoolStats();
   if (durable && link.isOpen && sentThrough === sequence - 1) {
     // Only the batch sealed as a link of the other encoding opens can be columnar on a row link.
-    link.send(linkEncoding === 'row' && encoder !== encoders.row ? toRow(bytes) : bytes);
+    if (linkEncoding === 'row' && encoder !== encoders.row) {
+      link.send(toRow(bytes));
+      frames?.release(bytes);
+    } else if (frames === null) {
+      link.send(bytes);
+    } else {
+      sendPooled(frames, bytes);
+    }
     sentThrough = sequence;
+  } else if (durable) {
+    frames?.release(bytes); // on disk: a replay reads it from there
   }
   return durable;
+}
+
+/**
+ * Sends a pooled frame and gives it back as soon as the socket has it: at once when the kernel
+ * took it all during send() (nothing buffered after it, the usual case on a link keeping up),
+ * else when ws calls back. Only one of the two gives it back: a later callback must not release
+ * the buffer once it is another batch's frame.
+ */
+function sendPooled(pool: FramePool, bytes: Uint8Array): void {
+  let out = true;
+  link.send(bytes, () => {
+    if (out) pool.release(bytes);
+    out = false;
+  });
+  if (out && link.bufferedAmount === 0) {
+    pool.release(bytes);
+    out = false;
+  }
 }
 
 function sealAndSend(): void {
