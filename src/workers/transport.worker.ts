@@ -367,6 +367,10 @@ function finished(): boolean {
   return true;
 }
 
+/** Longest the loop keeps draining rings without letting the event loop run. */
+const YIELD_EVERY_MS = 2;
+let yieldedAt = 0;
+
 async function loop(): Promise<void> {
   // What the spool found at open (recovered batches, corrupt records cut off) is in the stats as
   // soon as the bridge reports ready, not only after the warm-up below.
@@ -396,6 +400,13 @@ async function loop(): Promise<void> {
         ? Math.max(0, transport.maxBatchDelayMs - (performance.now() - encoder.openedAt))
         : 100;
       await doorbell.waitAsync(seen, Math.max(waitMs, 0.05));
+      yieldedAt = performance.now();
+    } else if (performance.now() - yieldedAt >= YIELD_EVERY_MS) {
+      // Ticks keep coming: let the event loop run anyway, so that acks (which free the spool),
+      // socket writes that did not complete at once, their callbacks (which give frames back) and
+      // heartbeats are not held up behind the rings.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      yieldedAt = performance.now();
     }
   }
 }
