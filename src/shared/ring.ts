@@ -196,6 +196,14 @@ export class Doorbell {
     return Atomics.load(this.word, 0);
   }
 
+  /**
+   * Blocks this thread until the doorbell moves away from `seen`, or for `timeoutMs`; true when
+   * it rang. A futex wake: tens of microseconds, where waitAsync's goes through the event loop.
+   */
+  wait(seen: number, timeoutMs: number): boolean {
+    return Atomics.wait(this.word, 0, seen, timeoutMs) !== 'timed-out';
+  }
+
   /** Resolves once the doorbell moved away from `seen`, or after `timeoutMs`. */
   async waitAsync(seen: number, timeoutMs: number): Promise<void> {
     const r = Atomics.waitAsync(this.word, 0, seen, timeoutMs);
