@@ -196,6 +196,14 @@ const result = {
   latency_ms_by_workers: Object.fromEntries(workersList.map((w) => [String(w), latencyOf(w, 'sink')])),
   latency_ms_reference_backend: latencyOf(DEFAULT_WORKERS, 'reference'),
   tick_time_to_backend_ms: tickAgeOf(DEFAULT_WORKERS),
+  // The bridge's own account (its stop line): age of each batch's oldest tick at each hop, whole run.
+  latency_inside_bridge_ms: Object.fromEntries(LATENCY_RATES.map((rate) => {
+    const r = latencyRuns.find((x) => x.workers === DEFAULT_WORKERS && x.rate === rate && x.backend === 'sink');
+    return [String(rate), r?.inside_bridge_ms ?? null];
+  })),
+  // What the bridge's RSS is made of at its highest sampled RSS in its best zero-loss run (default workers).
+  rss_breakdown_at_max: bestOf(String(DEFAULT_WORKERS))?.rss_breakdown ?? null,
+  memory_peak_mb_at_max: bestOf(String(DEFAULT_WORKERS))?.memory_peak_mb ?? null,
   rss_mb: bestOf(String(DEFAULT_WORKERS))?.bridge.rss_mb_peak ?? null,
   rss_mb_by_workers: Object.fromEntries(Object.keys(stepping).map((w) => [w, bestOf(w)?.bridge.rss_mb_peak ?? null])),
   cpu_pct_at_max_by_workers: Object.fromEntries(Object.keys(stepping).map((w) => {

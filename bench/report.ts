@@ -60,7 +60,11 @@ const targets: Verdict[] = [
   verdict('≥ 20× the naive baseline', num(e2e?.ratio_vs_baseline), (v) => v >= 20, (v) => `${fmt(v)}×`),
   verdict('p99 ≤ 1 ms at 1,000 ticks/s (bridge → backend)', lat('1000'), (v) => v <= 1, (v) => `${fmt(v)} ms`),
   verdict('p99 ≤ 5 ms at 100,000 ticks/s (bridge → backend)', lat('100000'), (v) => v <= 5, (v) => `${fmt(v)} ms`),
-  verdict('bridge RSS ≤ 100 MB at full load, default workers', num(e2e?.rss_mb), (v) => v <= 100, (v) => `${fmt(v)} MB`),
+  verdict('bridge RSS ≤ 100 MB at full load, default workers', num(e2e?.rss_mb), (v) => v <= 100, (v) => {
+    const b = e2e?.rss_breakdown_at_max as Json | null | undefined;
+    return b ? `${fmt(v)} MB peak; at the highest sample ${fmt(num(b.total_mb))} MB = ${fmt(num(b.file_mb))} node binary mapped from disk + ` +
+      `${fmt(num(b.v8_pages_mb))} V8 heaps + ${fmt(num(b.malloc_heap_mb))} malloc + ${fmt(num(b.large_anon_mb))} rings, WASM, arenas + ${fmt(num(b.other_anon_mb))} other` : `${fmt(v)} MB`;
+  }),
   verdict('ready ≤ 500 ms after start', num(e2e?.startup_ms), (v) => v <= 500, (v) => `${fmt(v)} ms (spawn → EA link accepting)`),
   { target: 'no allocation per tick on the hot path (GC count, steady state)', ours: gc?.text ?? 'not measured', met: gc?.met ?? null },
 ];

@@ -12,6 +12,7 @@
  * the backend holds everything the sim sent (drain, bounded) → everything stopped, killed if it
  * does not stop by itself.
  */
+import { rssBreakdown } from './rss-breakdown.js';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,6 +27,10 @@ import { emptyResult, type LatencySummary, type RunResult, type RunSpec } from '
 export type { BackendKind, LatencySummary, RunResult, RunSpec, Subject } from './run-result.js';
 
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
+/** The bridge's stop lines (src/main/start-command.ts). */
+const AGE = 'p50 ([\\d.]+) / p99 ([\\d.]+) / p99.9 ([\\d.]+) ms \\((\\d+) batches\\)';
+const INSIDE_LINE = new RegExp(`latency inside the bridge.*compute pickup ${AGE}; transport pickup ${AGE}; to the socket ${AGE}`);
+const MEMORY_LINE = /memory peaks by thread: (.*)$/;
 const BIN = join(REPO, 'bin/client-mt5.js');
 const TSX = ['--import', 'tsx'];
 
@@ -107,6 +112,18 @@ async function runInto(spec: RunSpec, r: RunResult, procs: Proc[], dir: string):
         const g = GC_LINE.exec(line);
         if (g) { gcEvents.push({ at: performance.now(), isolate: g[1], full: g[2] !== 'Scavenge' }); return; }
         if (/EA paused:/.test(line)) pauses++;
+        const hops = INSIDE_LINE.exec(line);
+        if (hops) {
+          const age = (k: number) => ({ p50: Number(hops[k]), p99: Number(hops[k + 1]), p999: Number(hops[k + 2]), count: Number(hops[k + 3]) });
+          r.inside_bridge_ms = { compute_pickup: age(1), transport_pickup: age(5), sent: age(9) };
+        }
+        const mem = MEMORY_LINE.exec(line);
+        if (mem) {
+          const isolates = [...mem[1].matchAll(/(main|transport|compute \d+) heap ([\d.]+) MB \+ ([\d.]+) MB outside/g)]
+            .map((x) => ({ who: x[1], heap: Number(x[2]), external: Number(x[3]) }));
+          const of = (who: string) => { const x = isolates.find((i) => i.who === who); return { heap: x?.heap ?? Number.NaN, external: x?.external ?? Number.NaN }; };
+          r.memory_peak_mb = { main: of('main'), transport: of('transport'), compute: isolates.filter((i) => i.who.startsWith('compute')).map((i) => of(i.who)) };
+        }
         const m = /stopped: (\d+) ticks accepted/.exec(line);
         if (m) accepted = Number(m[1]);
       },
@@ -152,6 +169,7 @@ async function runInto(spec: RunSpec, r: RunResult, procs: Proc[], dir: string):
   const resetAt = t0 + (spec.latencyWarmupS ?? 0) * 1000;
   let first: Sample | null = null;
   let atEnd: Sample | null = null;
+  let peakRssMb = 0;
   for (let k = 1; ; k++) {
     const due = Math.min(t0 + k * spec.sampleEveryMs, genEnd - 30);
     if (warmReset && resetAt <= due) {
@@ -162,6 +180,10 @@ async function runInto(spec: RunSpec, r: RunResult, procs: Proc[], dir: string):
     await sleep(due - performance.now());
     const s = await sample();
     if (!first && s.at >= measureFrom) first = s;
+    if (s.bridge && s.bridge.rssMb > peakRssMb) {
+      peakRssMb = s.bridge.rssMb;
+      r.rss_breakdown = rssBreakdown(bridge.pid);
+    }
     atEnd = s;
     if (due >= genEnd - 30 || simDone) break;
   }

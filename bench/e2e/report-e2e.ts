@@ -78,6 +78,43 @@ export function e2eSection(e: Json): string[] {
   }
   out.push(mdTable(['path', 'ticks/s', 'p50', 'p99', 'p999'], rows), '');
 
+  const inside = Object.entries((e.latency_inside_bridge_ms ?? {}) as Record<string, Json | null>).filter(([, h]) => h);
+  if (inside.length > 0) {
+    out.push(`Inside the bridge, ${String(e.default_workers)} workers, from its own histograms (src/shared/age-histogram.ts): the age of each batch's oldest tick, ` +
+      'since main received it, at each hop; whole run including warm-up; buckets ~19 % wide, so these are bucket upper bounds.', '');
+    const hopRows: unknown[][] = [];
+    for (const [rate, h] of inside) {
+      for (const [hop, label] of [['compute_pickup', 'compute worker takes the batch'], ['transport_pickup', 'transport takes it from the output ring'], ['sent', 'its batch goes to the socket']] as const) {
+        const a = (h as Record<string, Lat & { count: number }>)[hop];
+        hopRows.push([label, rate, a?.p50, a?.p99, a?.p999, a?.count]);
+      }
+    }
+    out.push(mdTable(['hop', 'ticks/s', 'p50', 'p99', 'p999', 'batches'], hopRows), '');
+  }
+
+  const rss = e.rss_breakdown_at_max as Json | null;
+  if (rss) {
+    const mem = e.memory_peak_mb_at_max as { main: Json; transport: Json; compute: Json[] } | null;
+    out.push('### What the bridge\'s RSS is made of at full load', '',
+      `At its highest sampled RSS in its best zero-loss run, ${String(e.default_workers)} workers (/proc/<pid>/smaps by kind, bench/e2e/rss-breakdown.ts):`, '');
+    out.push(mdTable(['kind', 'MB'], [
+      ['the node binary and libraries, mapped from disk (shared with every node process)', rss.file_mb],
+      ['V8 heap pages, all isolates (anonymous 256 KiB mappings)', rss.v8_pages_mb],
+      ['malloc main arena: buffers, uWS, libuv, V8 internals', rss.malloc_heap_mb],
+      ['large anonymous mappings: rings (SharedArrayBuffers), WASM memories, worker threads\' malloc arenas', rss.large_anon_mb],
+      ['other anonymous: thread stacks, small mappings', rss.other_anon_mb],
+      ['total', rss.total_mb],
+    ]), '');
+    if (mem) {
+      out.push('Per thread, from the bridge\'s own statistics (peak V8 heap resident, and the memory the isolate holds outside its heap, MB):', '');
+      out.push(mdTable(['thread', 'V8 heap', 'outside the heap'], [
+        ['main (EA link, ingest, commands)', mem.main.heap, mem.main.external],
+        ['transport', mem.transport.heap, mem.transport.external],
+        ...mem.compute.map((c, i) => [`compute ${i}`, c.heap, c.external]),
+      ]), '');
+    }
+  }
+
   out.push('### Start-up (spawn of `client-mt5 start` → its EA port accepts a TCP connection)', '');
   out.push(mdTable(['workers', 'median ms', 'min', 'max', 'runs', 'the bridge\'s own "ready in" (median)'],
     Object.entries((e.startup_ms_by_workers ?? {}) as Record<string, Json | null>).map(([w, s]) => [w, s?.median, s?.min, s?.max, s?.n, s?.bridge_logged_ready_median])), '');

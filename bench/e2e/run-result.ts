@@ -1,4 +1,8 @@
 /** What one end-to-end run is asked to do (RunSpec) and what it measured (RunResult). */
+import type { RssBreakdown } from './rss-breakdown.js';
+
+export interface ThreadMemory { heap: number; external: number }
+export interface HopAge { p50: number; p99: number; p999: number; count: number }
 
 export type Subject = 'bridge' | 'naive';
 export type BackendKind = 'sink' | 'reference';
@@ -70,6 +74,12 @@ export interface RunResult {
   waited_quiet_ms: number;
   /** Failed while other work took a real share of the machine (set by the stepping). */
   disturbed?: boolean;
+  /** /proc/<pid>/smaps of the bridge at its highest sampled RSS, by kind (rss-breakdown.ts). */
+  rss_breakdown?: RssBreakdown | null;
+  /** The bridge's own account at its stop (its log): per thread, peak V8 heap and memory outside it, MB. */
+  memory_peak_mb?: { main: ThreadMemory; transport: ThreadMemory; compute: ThreadMemory[] } | null;
+  /** The bridge's own account at its stop: age of each batch's oldest tick at each hop, since start (src/shared/age-histogram.ts). */
+  inside_bridge_ms?: { compute_pickup: HopAge; transport_pickup: HopAge; sent: HopAge } | null;
   /** With traceGc: collections per isolate (main first) in the measured window, and the ticks it saw. */
   gc?: { window_s: number; ticks: number; isolates: Array<{ isolate: string; scavenges: number; mark_compacts: number }> };
 }

@@ -6,8 +6,11 @@ import {
   TS_UNACKED_BATCHES, TS_FAILBACKS, TS_FAILOVERS, TS_LAST_FAILOVER_MS, TS_LINK_DOWN_SINCE, TS_LINK_TIMEOUTS,
   TS_LONGEST_FAILOVER_MS, TS_REPLAYED_BATCHES, TS_SPOOL_BATCHES, TS_SPOOL_BYTES, TS_SPOOL_CORRUPT_RECORDS,
   TS_SPOOL_DISK_BYTES, TS_SPOOL_DROPPED_BATCHES, TS_SPOOL_DROPPED_TICKS, TS_SPOOL_FAILING, TS_SPOOL_MAX_BYTES,
-  TS_SPOOL_RECOVERED_BATCHES, TS_SPOOL_WRITE_ERRORS,
+  TS_SPOOL_RECOVERED_BATCHES, TS_SPOOL_WRITE_ERRORS, LS_PICKUP_AGE, TS_PICKUP_AGE, TS_SENT_AGE, LS_HEAP_PEAK,
+  LS_EXTERNAL_PEAK, TS_HEAP_PEAK, TS_EXTERNAL_PEAK,
 } from '../shared/lanes.js';
+import { notePeakMemory } from '../shared/memory-peak.js';
+import { summarizeAges, type AgeSummary } from '../shared/age-histogram.js';
 import { REASON_COUNT, REASON_NAMES } from '../shared/ring-layout.js';
 import type { Bridge } from './bridge.js';
 import type { IngestStats } from './ingest.js';
@@ -18,6 +21,14 @@ export interface SymbolStats {
   rejected: number;
   rejected_by_reason: Record<string, number>;
 }
+
+export interface ThreadMemory {
+  heap: number;
+  external: number;
+}
+
+/** Main's own peaks (workers keep theirs in the shared statistics). */
+const mainMemory = new Float64Array(2);
 
 export interface BridgeStats {
   ready_ms: number;
@@ -65,6 +76,17 @@ export interface BridgeStats {
     /** Date.now() when the link went down; 0 while it is open. */
     down_since: number;
   };
+  /**
+   * Where a tick's time inside the bridge goes (src/shared/age-histogram.ts): the age of each
+   * batch's oldest tick, since main received it, when a compute worker takes the batch, when the
+   * transport takes it from the output ring, and when its batch goes to the socket. Since start.
+   */
+  latency_in_bridge: { compute_pickup: AgeSummary; transport_pickup: AgeSummary; sent: AgeSummary };
+  /**
+   * Peak memory per thread, MB (src/shared/memory-peak.ts): each isolate's V8 heap (resident) and
+   * the memory it holds outside the heap (buffers). Main's is sampled when stats are collected.
+   */
+  memory_peak_mb: { main: ThreadMemory; transport: ThreadMemory; compute: ThreadMemory[] };
   /** The durable spool (src/workers/spool/); zeros when spool.enabled is false. */
   spool: {
     enabled: boolean;
@@ -149,6 +171,16 @@ export function collectStats(bridge: Bridge): BridgeStats {
       link_timeouts: t[TS_LINK_TIMEOUTS],
       down_since: t[TS_LINK_DOWN_SINCE],
     },
+    memory_peak_mb: {
+      main: (notePeakMemory(mainMemory, 0, 1), { heap: mb(mainMemory[0]), external: mb(mainMemory[1]) }),
+      transport: { heap: mb(t[TS_HEAP_PEAK]), external: mb(t[TS_EXTERNAL_PEAK]) },
+      compute: bridge.laneStats.map((s) => ({ heap: mb(s[LS_HEAP_PEAK]), external: mb(s[LS_EXTERNAL_PEAK]) })),
+    },
+    latency_in_bridge: {
+      compute_pickup: summarizeAges(bridge.laneStats.map((stats) => ({ stats, offset: LS_PICKUP_AGE }))),
+      transport_pickup: summarizeAges([{ stats: t, offset: TS_PICKUP_AGE }]),
+      sent: summarizeAges([{ stats: t, offset: TS_SENT_AGE }]),
+    },
     spool: {
       enabled: bridge.config.spool.enabled,
       bytes: t[TS_SPOOL_BYTES],
@@ -164,4 +196,8 @@ export function collectStats(bridge: Bridge): BridgeStats {
       failing: t[TS_SPOOL_FAILING] === 1,
     },
   };
+}
+
+function mb(bytes: number): number {
+  return Math.round(bytes / 1e5) / 10;
 }

@@ -4,6 +4,7 @@
  * the workers — in that order. Forked with an IPC channel it also reports `ready` (with the EA
  * port), answers `stats`, and stops on `stop` with a final `stopped {drained, stats}`.
  */
+import { formatAges } from '../shared/age-histogram.js';
 import { Bridge } from './bridge.js';
 import { loadConfig } from './config-load.js';
 import { createLogger } from './log.js';
@@ -37,6 +38,13 @@ export async function runStart(options: { file?: string; overrides: Record<strin
   await bridge.stop();
   log(drained ? 'info' : 'warn', `stopped: ${final.ticks_accepted} ticks accepted, ${final.transport.ticks_acked} acked, ` +
     `${final.transport.unacked_batches} batch(es) unacked`);
+  const l = final.latency_in_bridge;
+  log('info', `latency inside the bridge (age of each batch's oldest tick since receipt): compute pickup ${formatAges(l.compute_pickup)}; ` +
+    `transport pickup ${formatAges(l.transport_pickup)}; to the socket ${formatAges(l.sent)}`);
+  const m = final.memory_peak_mb;
+  const isolate = (x: { heap: number; external: number }) => `heap ${x.heap} MB + ${x.external} MB outside`;
+  log('info', `memory peaks by thread: main ${isolate(m.main)}; transport ${isolate(m.transport)}; ` +
+    m.compute.map((c, i) => `compute ${i} ${isolate(c)}`).join('; '));
   if (process.send && process.connected) {
     process.off('message', onIpc);
     process.off('disconnect', onDisconnect);

@@ -7,6 +7,7 @@
  *   Plain Float64 stores (one writer each); readers see a recent snapshot, exact once the worker
  *   has stopped.
  */
+import { AGE_BUCKETS } from './age-histogram.js';
 import { REASON_COUNT } from './ring-layout.js';
 
 /** Symbol ids are 0..MAX_SYMBOLS-1 (the WASM engine's static state has room for this many). */
@@ -38,7 +39,11 @@ export const LS_ACCEPTED = 1;
 export const LS_REJECTED = 2;
 export const LS_BATCHES = 3;
 export const LS_OUTPUT_WAITS = 4; // times the worker waited for space in its output ring
-export const LS_HEADER = 8;
+export const LS_HEAP_PEAK = 5; // the compute worker's peak V8 heap, resident bytes (memory-peak.ts)
+export const LS_EXTERNAL_PEAK = 6; // and its isolate's peak external memory, bytes
+/** AGE_BUCKETS counts: the age of each batch's oldest tick when the compute worker takes it (age-histogram.ts). */
+export const LS_PICKUP_AGE = 8;
+export const LS_HEADER = LS_PICKUP_AGE + AGE_BUCKETS;
 export const LS_SYM_ACCEPTED = 0;
 export const LS_SYM_REJECTED = 1;
 export const LS_SYM_REASON0 = 2;
@@ -67,6 +72,8 @@ export const TS_LAST_FAILOVER_MS = 13; // loss of the link to the first ack on t
 export const TS_LONGEST_FAILOVER_MS = 14;
 export const TS_LINK_TIMEOUTS = 15; // links declared dead because nothing arrived for linkTimeoutMs
 export const TS_LINK_DOWN_SINCE = 16; // Date.now() when the link was lost; 0 while open
+export const TS_HEAP_PEAK = 17; // the transport worker's peak V8 heap, resident bytes (memory-peak.ts)
+export const TS_EXTERNAL_PEAK = 18; // and its isolate's peak external memory, bytes
 // The durable spool (src/workers/spool/disk-spool.ts).
 export const TS_SPOOL_BYTES = 20; // unacked bytes in the spool
 export const TS_SPOOL_BATCHES = 21; // unacked batches in the spool
@@ -79,7 +86,11 @@ export const TS_SPOOL_WRITE_ERRORS = 27; // failed writes (full disk and others)
 export const TS_SPOOL_FAILING = 28; // 1 while writes fail and batches are held in memory
 export const TS_SPOOL_DISK_BYTES = 29; // bytes of the segment files
 export const TS_SPOOL_RECOVERED_BATCHES = 30; // unacked batches found on disk at start
-export const TS_FIELDS = 32;
+/** AGE_BUCKETS counts each (age-histogram.ts): the age of the oldest tick the transport takes from a ring at once, */
+export const TS_PICKUP_AGE = 32;
+/** and of a batch's oldest tick when the batch goes to the socket. */
+export const TS_SENT_AGE = TS_PICKUP_AGE + AGE_BUCKETS;
+export const TS_FIELDS = TS_SENT_AGE + AGE_BUCKETS;
 
 export function createTransportStats(): Float64Array {
   return new Float64Array(new SharedArrayBuffer(TS_FIELDS * 8));

@@ -9,6 +9,8 @@
  * The loop blocks in Atomics.wait when idle, so this thread has no event loop to speak of: it
  * talks to main only through shared memory (symbol table, lane statistics, ring close flags).
  */
+import { recordAge } from '../shared/age-histogram.js';
+import { notePeakMemory } from '../shared/memory-peak.js';
 import { workerData } from 'node:worker_threads';
 import {
   IN_F64_ASK, IN_F64_BID, IN_F64_CAPTURED_MS, IN_F64_CURSOR_COUNT, IN_F64_CURSOR_MSC, IN_F64_LAST, IN_F64_TIME_MSC,
@@ -17,7 +19,7 @@ import {
   OUT_I32_FLAGS, OUT_I32_QUALITY, OUT_I32_SYMBOL, REASON_COUNT,
 } from '../shared/ring-layout.js';
 import {
-  LS_ACCEPTED, LS_BATCHES, LS_HEADER, LS_OUTPUT_WAITS, LS_REJECTED, LS_SYM_FIELDS, LS_SYM_REASON0, LS_SYM_ACCEPTED, LS_SYM_REJECTED, LS_TICKS_IN, MAX_SYMBOLS,
+  LS_ACCEPTED, LS_BATCHES, LS_EXTERNAL_PEAK, LS_HEADER, LS_HEAP_PEAK, LS_OUTPUT_WAITS, LS_PICKUP_AGE, LS_REJECTED, LS_SYM_FIELDS, LS_SYM_REASON0, LS_SYM_ACCEPTED, LS_SYM_REJECTED, LS_TICKS_IN, MAX_SYMBOLS,
   SYM_DEFINED, SYM_FIELDS, SYM_FUTURE_TOLERANCE_MS, SYM_MAX_SPREAD_POINTS, SYM_POINT, SYM_SPIKE_FACTOR,
   SYM_SPIKE_MIN_POINTS, SYM_STALE_MS, SYM_TICK_SEQUENCE_BASE,
 } from '../shared/lanes.js';
@@ -69,6 +71,7 @@ function configure(symbol: number): void {
 }
 
 function publishStats(): void {
+  notePeakMemory(stats, LS_HEAP_PEAK, LS_EXTERNAL_PEAK);
   for (let k = 0; k < seenCount; k++) {
     const symbol = seenSymbols[k];
     const counters = engine.counters(symbol);
@@ -143,6 +146,7 @@ function run(): void {
       if (configured[symbol] === 0) configure(symbol);
     }
     input.release(n);
+    recordAge(stats, LS_PICKUP_AGE, performance.timeOrigin + performance.now() - recvOfRow[0]);
     const accepted = engine.processBatch(n);
     stats[LS_TICKS_IN] += n;
     stats[LS_ACCEPTED] += accepted;

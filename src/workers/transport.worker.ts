@@ -38,9 +38,12 @@ import {
   MAX_SYMBOLS, readSymbolName, TS_BATCHES_ACKED, TS_BATCHES_SENT, TS_BYTES_SENT, TS_LAST_ACKED_SEQ,
   TS_PENDING_TICKS, TS_RECONNECTS, TS_REPLAYED_BATCHES, TS_SPOOL_BATCHES, TS_SPOOL_BYTES, TS_SPOOL_CORRUPT_RECORDS,
   TS_SPOOL_DISK_BYTES, TS_SPOOL_DROPPED_BATCHES, TS_SPOOL_DROPPED_TICKS, TS_SPOOL_FAILING, TS_SPOOL_MAX_BYTES,
-  TS_SPOOL_RECOVERED_BATCHES, TS_SPOOL_WRITE_ERRORS, TS_TICKS_ACKED, TS_TICKS_SENT, TS_UNACKED_BATCHES,
+  TS_SPOOL_RECOVERED_BATCHES, TS_SPOOL_WRITE_ERRORS, TS_TICKS_ACKED, TS_TICKS_SENT, TS_UNACKED_BATCHES, TS_PICKUP_AGE,
+  TS_SENT_AGE, TS_HEAP_PEAK, TS_EXTERNAL_PEAK,
 } from '../shared/lanes.js';
-import { OUT_F64_CURSOR_COUNT, OUT_F64_CURSOR_MSC, OUT_F64_SEQ, OUT_I32_SYMBOL } from '../shared/ring-layout.js';
+import { recordAge } from '../shared/age-histogram.js';
+import { MEMORY_SAMPLE_EVERY_MS, notePeakMemory } from '../shared/memory-peak.js';
+import { OUT_F64_CURSOR_COUNT, OUT_F64_CURSOR_MSC, OUT_F64_RECV_MS, OUT_F64_SEQ, OUT_I32_SYMBOL } from '../shared/ring-layout.js';
 import { Doorbell, SpscRing, type RingHandle } from '../shared/ring.js';
 import { BackendLink, preferredEncoding } from './backend-link.js';
 import { encodeClientHeartbeat } from './heartbeat-frame.js';
@@ -120,6 +123,8 @@ const cursorOfId: BatchCursor[] = [];
 const batchCursors: BatchCursor[] = [];
 let draining = false;
 let stopped = false;
+/** The open batch's oldest tick: when main received it (for TS_SENT_AGE). */
+let batchOldestRecvMs = Infinity;
 
 const monitor = new LinkMonitor(backend.endpoints, stats, post);
 const link = new BackendLink(
@@ -210,6 +215,8 @@ function blocked(): boolean {
 /** Seals the open batch into the store; true when it is durable (and may be sent). */
 function seal(): boolean {
   const ticks = encoder.count;
+  const oldestRecvMs = batchOldestRecvMs;
+  batchOldestRecvMs = Infinity;
   const sequence = nextSequence++;
   const bytes = encoder.seal(sequence);
   batchCursors.length = 0;
@@ -244,6 +251,7 @@ function seal(): boolean {
       sendPooled(frames, bytes);
     }
     sentThrough = sequence;
+    recordAge(stats, TS_SENT_AGE, performance.timeOrigin + performance.now() - oldestRecvMs);
   } else if (durable) {
     frames?.release(bytes); // on disk: a replay reads it from there
   }
@@ -319,6 +327,10 @@ function take(i: number): number {
       if (inBatch[id] === 0) { inBatch[id] = 1; touched[touchedCount++] = id; }
     }
   }
+  // The oldest tick taken: its age now (one sample a take), and the batch's oldest (age-histogram.ts).
+  const recvMs = ring.f64[OUT_F64_RECV_MS][taken[i] & ring.mask];
+  recordAge(stats, TS_PICKUP_AGE, performance.timeOrigin + performance.now() - recvMs);
+  if (recvMs < batchOldestRecvMs) batchOldestRecvMs = recvMs;
   const got = encoder.takeFrom(ring, n);
   if (got !== n) throw new Error(`transport: the encoder took ${got} of ${n} ticks from ring ${i}`);
   taken[i] = (taken[i] + n) | 0;
@@ -389,8 +401,13 @@ async function loop(): Promise<void> {
   encoderFor(preferredEncoding(transport.encoding)).warmUp(rounds);
   if (transport.encoding === 'auto') encoderFor('row').warmUp(rounds);
   publishSpoolStats();
+  let memoryAt = 0;
   while (!stopped) {
     const seen = doorbell.value();
+    if (performance.now() - memoryAt >= MEMORY_SAMPLE_EVERY_MS) {
+      notePeakMemory(stats, TS_HEAP_PEAK, TS_EXTERNAL_PEAK);
+      memoryAt = performance.now();
+    }
     if (spool !== null) {
       spool.maintain();
       publishSpoolStats();
@@ -408,12 +425,15 @@ async function loop(): Promise<void> {
         // Ticks came lately: wait on the doorbell with a futex, a slice at a time, and give the
         // event loop a turn between slices (acks, heartbeats, socket writes). Waking through the
         // event loop (waitAsync) was most of the 1-3.5 ms p99 from bridge receipt to backend at 1k ticks/s.
-        doorbell.wait(seen, Math.min(waitMs, HOT_WAIT_SLICE_MS));
-        await new Promise<void>((resolve) => setImmediate(resolve));
+        // Rung: take the ticks at once; the event loop's turn comes within YIELD_EVERY_MS (below).
+        if (!doorbell.wait(seen, Math.min(waitMs, HOT_WAIT_SLICE_MS)) || performance.now() - yieldedAt >= YIELD_EVERY_MS) {
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          yieldedAt = performance.now();
+        }
       } else {
         await doorbell.waitAsync(seen, waitMs); // idle: no wake-ups while the market is quiet
+        yieldedAt = performance.now();
       }
-      yieldedAt = performance.now();
     } else if (now - yieldedAt >= YIELD_EVERY_MS) {
       // Ticks keep coming: let the event loop run anyway, so that acks (which free the spool),
       // socket writes that did not complete at once, their callbacks (which give frames back) and

@@ -200,5 +200,15 @@ describe('pipeline in one process: simulated EA -> bridge -> reference backend, 
     });
     expect(s.batches_columnar).toBe(encoding === 'columnar' ? s.batches : 0);
     expect(b.encodings()).toEqual({ 'transport-test': encoding });
+    // Where the time went and what memory each thread took: one age sample per batch and hop, peaks set.
+    const l = bs.latency_in_bridge;
+    expect(l.compute_pickup.count).toBe(bs.compute_batches);
+    expect(l.sent.count).toBe(s.batches);
+    expect(l.transport_pickup.count).toBeGreaterThanOrEqual(l.sent.count);
+    expect(l.compute_pickup.p50).toBeLessThanOrEqual(l.transport_pickup.p50);
+    expect(l.transport_pickup.p50).toBeLessThanOrEqual(l.sent.p50);
+    const m = bs.memory_peak_mb;
+    for (const t of [m.main, m.transport, ...m.compute]) expect(t.heap).toBeGreaterThan(1);
+    expect(m.compute.length).toBe(2);
   });
 });
