@@ -14,7 +14,7 @@
  */
 import { rssBreakdown } from './rss-breakdown.js';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,6 +27,8 @@ import { emptyResult, type LatencySummary, type RunResult, type RunSpec } from '
 export type { BackendKind, LatencySummary, RunResult, RunSpec, Subject } from './run-result.js';
 
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
+/** `BENCH_BRIDGE_LOG=<file>`: every line the bridges log is appended there (to see why a run failed). */
+const BRIDGE_LOG = process.env.BENCH_BRIDGE_LOG ?? '';
 /** The bridge's stop lines (src/main/start-command.ts). */
 const AGE = 'p50 ([\\d.]+) / p99 ([\\d.]+) / p99.9 ([\\d.]+) ms \\((\\d+) batches\\)';
 const INSIDE_LINE = new RegExp(`latency inside the bridge.*compute pickup ${AGE}; transport pickup ${AGE}; to the socket ${AGE}`);
@@ -109,6 +111,7 @@ async function runInto(spec: RunSpec, r: RunResult, procs: Proc[], dir: string):
     bridge = new Proc('bridge', BIN, ['start', '--config', configFile], {
       nodeArgs, cwd: REPO,
       onLine: (line) => {
+        if (BRIDGE_LOG) appendFileSync(BRIDGE_LOG, `${line}\n`);
         const g = GC_LINE.exec(line);
         if (g) { gcEvents.push({ at: performance.now(), isolate: g[1], full: g[2] !== 'Scavenge' }); return; }
         if (/EA paused:/.test(line)) pauses++;

@@ -356,6 +356,11 @@ function publishSpoolStats(): void {
 function pump(): number {
   if (sentThrough < nextSequence - 1) replay();
   let total = 0;
+  // Rounds until the rings are empty — or YIELD_EVERY_MS have passed: while the compute workers
+  // keep up with a backfilling EA, the rings never run empty, and a pump that ran on held up the
+  // acks (so the spool grew to ~80 MB in the first second at 900k ticks/s) and the link's own
+  // liveness checks (a late-read heartbeat is a link declared dead, then batches sent twice).
+  const until = performance.now() + YIELD_EVERY_MS;
   for (;;) {
     let round = 0;
     for (let i = 0; i < rings.length && !blocked(); i++) {
@@ -363,7 +368,7 @@ function pump(): number {
       if (encoder.full) sealAndSend();
     }
     total += round;
-    if (round === 0 || blocked()) break;
+    if (round === 0 || blocked() || performance.now() >= until) break;
   }
   if (encoder.count > 0 && !blocked()
     && (store.size < transport.eagerInFlightBatches || performance.now() - encoder.openedAt >= transport.maxBatchDelayMs || draining)) {
