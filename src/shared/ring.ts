@@ -15,7 +15,7 @@
  */
 import { ClientMt5Error } from './errors.js';
 import {
-  HDR_CLOSED, HDR_PRODUCER_WAITING, HDR_READ_SEQ, HDR_WRITE_SEQ, RING_HEADER_BYTES, type RingLayout,
+  HDR_CLOSED, HDR_CONSUMER_WAITING, HDR_PRODUCER_WAITING, HDR_READ_SEQ, HDR_WRITE_SEQ, RING_HEADER_BYTES, type RingLayout,
 } from './ring-layout.js';
 
 /** What crosses to the other thread: enough to rebuild the same ring there. */
@@ -94,11 +94,17 @@ export class SpscRing {
     return this.capacity - ((this.writeCursor - Atomics.load(this.header, HDR_READ_SEQ)) | 0);
   }
 
-  /** Producer: makes the next `count` entries (already written) visible, then wakes the consumer. */
+  /**
+   * Producer: makes the next `count` entries (already written) visible, then wakes the consumer if
+   * it sleeps. No wake-up is lost: the consumer raises its flag before it checks for data one last
+   * time, the producer stores the sequence before it reads the flag (both sequentially consistent),
+   * so either the consumer sees the entries or the producer sees the flag — and Atomics.wait
+   * returns at once if the sequence moved before it went to sleep.
+   */
   publish(count: number): void {
     this.writeCursor = (this.writeCursor + count) | 0;
     Atomics.store(this.header, HDR_WRITE_SEQ, this.writeCursor);
-    Atomics.notify(this.header, HDR_WRITE_SEQ);
+    if (Atomics.load(this.header, HDR_CONSUMER_WAITING) !== 0) Atomics.notify(this.header, HDR_WRITE_SEQ);
   }
 
   /**
@@ -155,7 +161,9 @@ export class SpscRing {
     let n = this.available();
     for (let i = 0; n === 0 && i < spin; i++) n = this.available();
     if (n !== 0 || this.isClosed()) return n;
-    Atomics.wait(this.header, HDR_WRITE_SEQ, this.readCursor, timeoutMs);
+    Atomics.store(this.header, HDR_CONSUMER_WAITING, 1);
+    if (this.available() === 0) Atomics.wait(this.header, HDR_WRITE_SEQ, this.readCursor, timeoutMs);
+    Atomics.store(this.header, HDR_CONSUMER_WAITING, 0);
     return this.available();
   }
 
@@ -166,8 +174,10 @@ export class SpscRing {
   async waitForDataAsync(timeoutMs: number): Promise<number> {
     const n = this.available();
     if (n !== 0 || this.isClosed()) return n;
+    Atomics.store(this.header, HDR_CONSUMER_WAITING, 1);
     const r = Atomics.waitAsync(this.header, HDR_WRITE_SEQ, this.readCursor, timeoutMs);
     if (r.async) await r.value;
+    Atomics.store(this.header, HDR_CONSUMER_WAITING, 0);
     return this.available();
   }
 }
@@ -179,8 +189,12 @@ export class SpscRing {
 export class Doorbell {
   readonly word: Int32Array;
 
+  /** [1]: 1 while the consumer sleeps on [0] (as HDR_CONSUMER_WAITING for a ring: ring() notifies only then). */
+  private readonly waiting: Int32Array;
+
   constructor(buffer: SharedArrayBuffer = new SharedArrayBuffer(64)) {
     this.word = new Int32Array(buffer, 0, 1);
+    this.waiting = new Int32Array(buffer, 0, 2);
   }
 
   get buffer(): SharedArrayBuffer {
@@ -189,7 +203,7 @@ export class Doorbell {
 
   ring(): void {
     Atomics.add(this.word, 0, 1);
-    Atomics.notify(this.word, 0);
+    if (Atomics.load(this.waiting, 1) !== 0) Atomics.notify(this.word, 0);
   }
 
   value(): number {
@@ -201,12 +215,17 @@ export class Doorbell {
    * it rang. A futex wake: tens of microseconds, where waitAsync's goes through the event loop.
    */
   wait(seen: number, timeoutMs: number): boolean {
-    return Atomics.wait(this.word, 0, seen, timeoutMs) !== 'timed-out';
+    Atomics.store(this.waiting, 1, 1);
+    const r = Atomics.wait(this.word, 0, seen, timeoutMs);
+    Atomics.store(this.waiting, 1, 0);
+    return r !== 'timed-out';
   }
 
   /** Resolves once the doorbell moved away from `seen`, or after `timeoutMs`. */
   async waitAsync(seen: number, timeoutMs: number): Promise<void> {
+    Atomics.store(this.waiting, 1, 1);
     const r = Atomics.waitAsync(this.word, 0, seen, timeoutMs);
     if (r.async) await r.value;
+    Atomics.store(this.waiting, 1, 0);
   }
 }
