@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { describe, expect, test } from 'vitest';
 import { ClientMt5Error } from '../../../src/shared/errors.js';
-import { SpscRing } from '../../../src/shared/ring.js';
+import { Doorbell, SpscRing } from '../../../src/shared/ring.js';
 
 const LAYOUT = { f64Columns: 2, i32Columns: 1 };
 
@@ -108,5 +108,39 @@ describe('SpscRing', () => {
       expect(r.errors).toBe(0);
       expect(r.received).toBe(total);
     });
+  }
+
+  // A consumer that sleeps must be woken by the producer, not by its timeout (publish and ring()
+  // notify only when the consumer's waiting flag is up). The timeouts are 20 s: a lost wake-up
+  // shows as a round that slept until its timeout, however slow the machine.
+  for (const kind of ['ring', 'doorbell'] as const) {
+    test(`a ${kind} consumer asleep is woken by the producer, every round`, async () => {
+      const ring = SpscRing.create(64, LAYOUT);
+      const bell = new Doorbell();
+      const rounds = 20;
+      const worker = new Worker(new URL('../../helpers/ring-sleeper.worker.mjs', import.meta.url), {
+        workerData: { handle: ring.handle, doorbell: kind === 'doorbell' ? bell.buffer : undefined, rounds, timeoutMs: 20_000 },
+      });
+      const done = new Promise<{ results: Array<{ ms: number; woke: boolean }> }>((resolve, reject) => {
+        worker.on('message', (m: { type: string; round?: number; results?: Array<{ ms: number; woke: boolean }> }) => {
+          if (m.type === 'sleeping') {
+            // Wake it a little later: mostly once it sleeps, sometimes just before (the race the flag must survive).
+            setTimeout(() => {
+              if (kind === 'ring') { write(ring, 0, 0); ring.publish(1); } else { bell.ring(); }
+            }, (m.round ?? 0) % 2 === 0 ? 0 : 20);
+          } else if (m.type === 'done') {
+            resolve(m as { results: Array<{ ms: number; woke: boolean }> });
+          }
+        });
+        worker.once('error', reject);
+      });
+      const { results } = await done;
+      await worker.terminate();
+      expect(results.length).toBe(rounds);
+      for (const r of results) {
+        expect(r.woke).toBe(true);
+        expect(r.ms).toBeLessThan(10_000);
+      }
+    }, 60_000);
   }
 });
