@@ -173,13 +173,18 @@ describe('DiskSpool', () => {
     expect(replayed(c)).toEqual(range(1, 7));
   });
 
-  test('a record whose CRC does not match ends its segment: nothing from it on is replayed', () => {
+  /** Ten batches written and the process killed: the directory, its one segment file and that file's bytes. */
+  function tenBatchesThenCrash(): { dir: string; file: string; bytes: Buffer } {
     const dir = tempDir();
     const a = open(dir);
     fill(a, 1, 10);
     crash(a);
     const file = join(dir, segments(dir)[0]);
-    const bytes = readFileSync(file);
+    return { dir, file, bytes: readFileSync(file) };
+  }
+
+  test('a record whose CRC does not match ends its segment: nothing from it on is replayed', () => {
+    const { dir, file, bytes } = tenBatchesThenCrash();
     const recordBytes = (bytes.length - SEGMENT_HEADER_BYTES) / 10;
     bytes[SEGMENT_HEADER_BYTES + 5 * recordBytes + recordBytes - 10] ^= 0x40; // a bit flipped in batch 6's payload
     writeFileSync(file, bytes);
@@ -190,13 +195,8 @@ describe('DiskSpool', () => {
   });
 
   test('a version 1 segment (CRC-32C records, the previous release) is still replayed', () => {
-    const dir = tempDir();
-    const a = open(dir);
-    fill(a, 1, 10);
-    crash(a);
+    const { dir, file, bytes } = tenBatchesThenCrash();
     // Rewrite the segment as the previous release wrote it: version 1 header, CRC-32C per record.
-    const file = join(dir, segments(dir)[0]);
-    const bytes = readFileSync(file);
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     expect(view.getUint32(8, true)).toBe(2);
     view.setUint32(8, 1, true);
