@@ -57,8 +57,10 @@ export const configSchema = z.object({
   workers: int('workers', 1, 16).default(2),
   /**
    * Entries per lane ring (and per output ring); at least twice the largest EA frame (4096 ticks).
-   * 16,384 (~16 ms at 1M ticks/s) costs ~4 MB of memory per lane once used; 65,536 cost ~16.5 MB
-   * per lane of the bridge's RSS (input + output ring, bench:e2e).
+   * 16,384 (~16 ms at 1M ticks/s) costs ~4.5 MB of memory per lane once used (input + output
+   * ring). More rides out longer stalls of a busy machine before the EA is paused: 65,536 took
+   * bench:e2e's highest zero-loss rate (2 workers, durable spool) from 865,385 to 1,057,692
+   * ticks/s, for ~30 MB more RSS (~18 MB per lane). Below ~100k ticks/s the default pauses nothing.
    */
   ringCapacityTicks: powerOfTwo('ringCapacityTicks', 8192, 1 << 24).default(1 << 14),
   eaLink: z.object({
