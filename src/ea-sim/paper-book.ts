@@ -11,7 +11,7 @@
  * a `positions` message is a copy of the books; `price_current` and `profit` are filled in when a
  * snapshot is taken. `version` moves on every change (the EA reports positions when it moved).
  */
-import type { EaDeal, EaPendingOrder, EaPosition } from '../shared/protocol.js';
+import type { AccountMessage, EaDeal, EaPendingOrder, EaPosition } from '../shared/protocol.js';
 import { cents, hedgedMargin, lotsRound, marginUsd, profitUsd, type QuoteSource } from './paper-money.js';
 
 export const MARGIN_MODE_NETTING = 0;
@@ -21,14 +21,8 @@ export const MARGIN_MODE_HEDGING = 2;
 /** Deals kept for `sync` (HistorySelect); the oldest go first beyond this. */
 export const DEAL_HISTORY_LIMIT = 100_000;
 
-export interface AccountNumbers {
-  balance: number;
-  equity: number;
-  profit: number;
-  margin: number;
-  margin_free: number;
-  margin_level: number;
-}
+/** The figures of the EA's `account` message the book computes. */
+export type AccountNumbers = Pick<AccountMessage, 'balance' | 'equity' | 'profit' | 'margin' | 'margin_free' | 'margin_level'>;
 
 /** One execution against the books. */
 export interface Fill {

@@ -7,26 +7,16 @@
  * the signal rule back and waits for every command to reach its final report, so that the summary
  * can check that `issued` equals the sum of the final states.
  */
+import type { CommandStats } from '../backend/command-tracker.js';
 import type { Child } from './child.js';
 
 /** What the simulated EA answers market orders with, now and then (seeded: the same every run). */
 export const DEMO_TRADE_FAULTS = 'requote=0.05,price_changed=0.03';
 
 /** The backend's command counters the demo reads (src/backend/command-tracker.ts). */
-export interface BackendCommandStats {
-  issued: number;
-  filled: number;
-  partially_filled: number;
-  rejected: number;
-  expired: number;
-  unknown: number;
-  reconciled: number;
-  in_flight: number;
-  rejected_by_reason: Record<string, number>;
-  retcodes: Record<string, number>;
-  limit_violations: number;
-  violation_examples: unknown[];
-}
+export type BackendCommandStats = Pick<CommandStats,
+  'issued' | 'filled' | 'partially_filled' | 'rejected' | 'expired' | 'unknown' | 'reconciled' | 'in_flight'
+  | 'rejected_by_reason' | 'retcodes' | 'limit_violations' | 'violation_examples'>;
 
 /**
  * The summary's `commands`: the backend's counters without its retcode table and examples.

@@ -187,14 +187,14 @@ export class SpscRing {
  * rings can wait on a single address (the transport worker drains every lane's output ring).
  */
 export class Doorbell {
+  /**
+   * [0]: the counter; [1]: 1 while the consumer sleeps on [0] (as HDR_CONSUMER_WAITING for a ring:
+   * ring() notifies only then).
+   */
   readonly word: Int32Array;
 
-  /** [1]: 1 while the consumer sleeps on [0] (as HDR_CONSUMER_WAITING for a ring: ring() notifies only then). */
-  private readonly waiting: Int32Array;
-
   constructor(buffer: SharedArrayBuffer = new SharedArrayBuffer(64)) {
-    this.word = new Int32Array(buffer, 0, 1);
-    this.waiting = new Int32Array(buffer, 0, 2);
+    this.word = new Int32Array(buffer, 0, 2);
   }
 
   get buffer(): SharedArrayBuffer {
@@ -203,7 +203,7 @@ export class Doorbell {
 
   ring(): void {
     Atomics.add(this.word, 0, 1);
-    if (Atomics.load(this.waiting, 1) !== 0) Atomics.notify(this.word, 0);
+    if (Atomics.load(this.word, 1) !== 0) Atomics.notify(this.word, 0);
   }
 
   value(): number {
@@ -215,17 +215,17 @@ export class Doorbell {
    * it rang. A futex wake: tens of microseconds, where waitAsync's goes through the event loop.
    */
   wait(seen: number, timeoutMs: number): boolean {
-    Atomics.store(this.waiting, 1, 1);
+    Atomics.store(this.word, 1, 1);
     const r = Atomics.wait(this.word, 0, seen, timeoutMs);
-    Atomics.store(this.waiting, 1, 0);
+    Atomics.store(this.word, 1, 0);
     return r !== 'timed-out';
   }
 
   /** Resolves once the doorbell moved away from `seen`, or after `timeoutMs`. */
   async waitAsync(seen: number, timeoutMs: number): Promise<void> {
-    Atomics.store(this.waiting, 1, 1);
+    Atomics.store(this.word, 1, 1);
     const r = Atomics.waitAsync(this.word, 0, seen, timeoutMs);
     if (r.async) await r.value;
-    Atomics.store(this.waiting, 1, 0);
+    Atomics.store(this.word, 1, 0);
   }
 }

@@ -554,14 +554,7 @@ export class DiskSpool implements BatchStore {
       const { seg, generation: g } = this.retiring[i];
       if (g > this.syncedGeneration) { i++; continue; }
       this.retiring.splice(i, 1);
-      this.io.unlinkAsync(seg.path, (err) => {
-        if (err !== null && err.code !== 'ENOENT') {
-          this.log('warn', `spool: ${seg.path}: acked segment not deleted: ${err.message}`);
-          return;
-        }
-        this.stats.diskBytes -= seg.fileBytes;
-        if (this.pendingCount > 0) this.retryAt = 0; // room for what waits
-      });
+      this.io.unlinkAsync(seg.path, (err) => this.unlinked(seg, err));
     }
   }
 
@@ -584,12 +577,23 @@ export class DiskSpool implements BatchStore {
   }
 
   private unlinkNow(seg: Segment): void {
+    let failure: NodeJS.ErrnoException | null = null;
     try {
       this.io.unlink(seg.path);
-      this.stats.diskBytes -= seg.fileBytes;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.log('warn', `spool: ${seg.path}: not deleted: ${(err as Error).message}`);
+      failure = err as NodeJS.ErrnoException;
     }
+    this.unlinked(seg, failure);
+  }
+
+  /** A retired segment's delete came back: its bytes are off the disk (gone already counts too). */
+  private unlinked(seg: Segment, err: NodeJS.ErrnoException | null): void {
+    if (err !== null && err.code !== 'ENOENT') {
+      this.log('warn', `spool: ${seg.path}: acked segment not deleted: ${err.message}`);
+      return;
+    }
+    this.stats.diskBytes -= seg.fileBytes;
+    if (this.pendingCount > 0) this.retryAt = 0; // room for what waits
   }
 
   /**

@@ -14,7 +14,7 @@ import {
 } from '../../../src/shared/spool-format.js';
 import { DiskSpool, type DiskSpoolOptions } from '../../../src/workers/spool/disk-spool.js';
 import { faultyIo, nodeIo, type IoFault, type SpoolIo } from '../../../src/workers/spool/spool-io.js';
-import type { BatchCursor } from '../../../src/workers/unacked-batches.js';
+import { cursorAt, spoolOptions } from '../../helpers/spool.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -28,21 +28,15 @@ function tempDir(): string {
 }
 
 function open(dir: string, o: Partial<DiskSpoolOptions> = {}): DiskSpool {
-  return new DiskSpool({
-    dir, fsync: 'never', fsyncIntervalMs: 100, maxBytes: 1 << 30, maxBatches: 1 << 20, maxAgeMs: 0, overflow: 'pause',
-    segmentBytes: 64 * 1024, retryMs: 100, ...o,
-  });
+  return new DiskSpool(spoolOptions(dir, o));
 }
 
-function cursor(name: string, tickSequence: number): BatchCursor {
-  return { name, nameBytes: new TextEncoder().encode(name), timeMsc: 1_700_000_000_000 + tickSequence, countAtMsc: 1, tickSequence };
-}
 
 /** Batches from..to of 2000 bytes, each with a cursor for EURUSD and, for odd ones, GBPUSD. */
 function fill(s: DiskSpool, from: number, to: number): void {
   for (let q = from; q <= to; q++) {
-    const cursors = [cursor('EURUSD', q * 10)];
-    if (q % 2 === 1) cursors.push(cursor('GBPUSD', q * 5));
+    const cursors = [cursorAt('EURUSD', q * 10)];
+    if (q % 2 === 1) cursors.push(cursorAt('GBPUSD', q * 5));
     expect(s.append(q, new Uint8Array(2000).fill(q & 0xff), 10, cursors)).toBe(true);
   }
 }
@@ -270,7 +264,7 @@ describe('the two-slot checkpoint', () => {
     const names = Array.from({ length: 700 }, (_, i) => `SYMBOL_WITH_A_LONG_NAME_${String(i).padStart(5, '0')}`);
     let q = 1;
     for (let i = 0; i < names.length; i += 50) {
-      expect(s.append(q, new Uint8Array(30_000), 50, names.slice(i, i + 50).map((n) => cursor(n, q)))).toBe(true);
+      expect(s.append(q, new Uint8Array(30_000), 50, names.slice(i, i + 50).map((n) => cursorAt(n, q)))).toBe(true);
       q++;
     }
     s.ackThrough(q - 1);

@@ -14,7 +14,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { readSpoolState } from '../../../src/shared/spool-format.js';
 import { DiskSpool, FAILURE_LOG_EVERY_MS, type DiskSpoolOptions } from '../../../src/workers/spool/disk-spool.js';
 import { faultyIo, ioError, nodeIo, type IoFault, type SpoolIo } from '../../../src/workers/spool/spool-io.js';
-import type { BatchCursor } from '../../../src/workers/unacked-batches.js';
+import { cursorAt, spoolOptions } from '../../helpers/spool.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -22,20 +22,14 @@ afterEach(() => {
 });
 
 function open(dir: string, o: Partial<DiskSpoolOptions>): DiskSpool {
-  return new DiskSpool({
-    dir, fsync: 'never', fsyncIntervalMs: 100, maxBytes: 1 << 30, maxBatches: 1 << 20, maxAgeMs: 0, overflow: 'pause',
-    segmentBytes: 64 * 1024, retryMs: 100, ...o,
-  });
+  return new DiskSpool(spoolOptions(dir, o));
 }
 
-function cursor(name: string, tickSequence: number): BatchCursor {
-  return { name, nameBytes: new TextEncoder().encode(name), timeMsc: 1_700_000_000_000 + tickSequence, countAtMsc: 1, tickSequence };
-}
 
 /** Batch q: 4000 bytes, EURUSD always, GBPUSD only in batches 1..`gbpUntil`. */
 function append(s: DiskSpool, q: number, gbpUntil: number): boolean {
-  const cursors = [cursor('EURUSD', q * 10)];
-  if (q <= gbpUntil) cursors.push(cursor('GBPUSD', q * 5));
+  const cursors = [cursorAt('EURUSD', q * 10)];
+  if (q <= gbpUntil) cursors.push(cursorAt('GBPUSD', q * 5));
   return s.append(q, new Uint8Array(4000).fill(q & 0xff), 10, cursors);
 }
 

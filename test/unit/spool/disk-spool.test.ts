@@ -11,6 +11,7 @@ import { crc32c, crc32cBytewise } from '../../../src/shared/crc32c.js';
 import { readSpoolState, SEGMENT_HEADER_BYTES } from '../../../src/shared/spool-format.js';
 import { DiskSpool, type DiskSpoolOptions } from '../../../src/workers/spool/disk-spool.js';
 import { faultyIo, nodeIo, type SpoolIo } from '../../../src/workers/spool/spool-io.js';
+import { spoolOptions } from '../../helpers/spool.js';
 import type { BatchCursor } from '../../../src/workers/unacked-batches.js';
 
 const dirs: string[] = [];
@@ -27,10 +28,7 @@ function tempDir(): string {
 }
 
 function open(dir: string, o: Partial<DiskSpoolOptions> = {}): DiskSpool {
-  const s = new DiskSpool({
-    dir, fsync: 'never', fsyncIntervalMs: 100, maxBytes: 1 << 30, maxBatches: 1 << 20, maxAgeMs: 0, overflow: 'pause',
-    segmentBytes: 64 * 1024, retryMs: 1000, ...o,
-  });
+  const s = new DiskSpool(spoolOptions(dir, { retryMs: 1000, ...o }));
   spools.push(s);
   return s;
 }
